@@ -1,0 +1,25 @@
+// Integration suite guard: the machine's root namespace and mount table must be byte-identical after
+// the suite, and nothing of nsplay's (sessions, holders) may be left in the suite's state directory.
+import fs from 'node:fs';
+import { diffSnapshots, snapshotMachine } from './machine-snapshot.ts';
+import { TEST_STATE_DIR } from './env.ts';
+
+export default function setup() {
+  if (process.getuid?.() !== 0) throw new Error('the integration tests need root (they build real namespaces)');
+  fs.rmSync(TEST_STATE_DIR, { recursive: true, force: true });
+  const before = snapshotMachine();
+  return () => {
+    const after = snapshotMachine();
+    const leftovers = fs.existsSync(`${TEST_STATE_DIR}/sessions`) ? fs.readdirSync(`${TEST_STATE_DIR}/sessions`) : [];
+    const holders = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(TEST_STATE_DIR); } catch { return false; }
+    });
+    const problems = [
+      ...diffSnapshots(before, after),
+      ...(leftovers.length ? [`sessions left in ${TEST_STATE_DIR}: ${leftovers.join(', ')}`] : []),
+      ...(holders.length ? [`processes of the suite still running: ${holders.join(', ')}`] : []),
+    ];
+    fs.rmSync(TEST_STATE_DIR, { recursive: true, force: true });
+    if (problems.length) throw new Error(`the machine was changed by the integration suite:\n${problems.join('\n')}`);
+  };
+}
