@@ -8,8 +8,10 @@ import { createEngine } from '../session/engine.ts';
 import { InvalidTopology } from '../session/apply.ts';
 import { SessionNotFound, type Engine, type StepEvent } from '../session/types.ts';
 import { preflight } from './preflight.ts';
+import { COMMANDS } from './commands/registry.ts';
+import './commands/index.ts';
 
-const USAGE = `usage: nsplay COMMAND …
+const BASE_USAGE = `usage: nsplay COMMAND …
   plan FILE                         print the setup/cleanup script of a topology (no root needed)
   session create [--lab ID] [--json]  make a sandbox; prints its id
   session list [--json]             sessions with owner, lab and age
@@ -18,8 +20,12 @@ const USAGE = `usage: nsplay COMMAND …
   apply ID FILE                     build a topology in a session (only what is missing)
   status ID [--json]                what the kernel has, and drift from the drawing
   exec ID NODE -- CMD…              run a command in a node (host has the session's /run/netns)
-  shell ID [NODE]                   interactive shell in a node (default host)
-  lab list                          the labs`;
+  shell ID [NODE]                   interactive shell in a node (default host)`;
+
+function usage(): string {
+  const extra = [...COMMANDS.values()].flatMap((c) => c.usage.map((u) => `  ${u}`));
+  return [BASE_USAGE, ...extra].join('\n');
+}
 
 class UsageError extends Error {}
 
@@ -78,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = takeFlag(args, '--json');
   const [cmd, sub] = args;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage()}\n`);
     return cmd ? 0 : 2;
   }
   if (cmd === 'plan') {
@@ -93,6 +99,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const engine: Engine = createEngine();
+  const feature = COMMANDS.get(cmd);
+  if (feature) {
+    return feature.run({ engine, args: args.slice(1), json, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  }
   switch (`${cmd} ${sub ?? ''}`.trim()) {
     case 'session create': {
       const lab = takeOption(args, '--lab');
@@ -110,12 +120,6 @@ export async function main(argv: string[]): Promise<number> {
       const id = args[2];
       if (!id) throw new UsageError('session destroy needs an ID');
       await engine.destroy(id);
-      return 0;
-    }
-    case 'lab list': {
-      const labs = await engine.labs();
-      if (json) process.stdout.write(`${JSON.stringify(labs)}\n`);
-      else for (const l of labs) process.stdout.write(`${l.id.padEnd(28)} ${l.title}\n`);
       return 0;
     }
   }
@@ -168,7 +172,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (e) {
-    if (e instanceof UsageError) process.stderr.write(`nsplay: ${e.message}\n${USAGE}\n`);
+    if (e instanceof UsageError) process.stderr.write(`nsplay: ${e.message}\n${usage()}\n`);
     else if (e instanceof InvalidTopology) process.stderr.write(`nsplay: ${e.message}\n`);
     else if (e instanceof SessionNotFound) process.stderr.write(`nsplay: ${e.message} (see: nsplay session list)\n`);
     else process.stderr.write(`nsplay: ${(e as Error).message}\n`);

@@ -1,8 +1,13 @@
-// Where the integration suite keeps its sessions: its own state directory, so a developer's or the
-// server's sessions on the same machine are never touched (and never counted as leaks).
+// Where the integration suite keeps its sessions: a state directory of its own per run (handed to the
+// test files by the global setup), so a developer's or another run's sessions are never touched.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
-export const TEST_STATE_DIR = process.env.NSPLAY_TEST_STATE_DIR ?? '/run/nsplay-test';
+declare module 'vitest' {
+  export interface ProvidedContext { nsplayStateDir: string }
+}
+
+export const TEST_STATE_DIR = inject('nsplayStateDir');
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRAPPERS = path.join(ROOT, 'test/integration/bin');

@@ -2,9 +2,11 @@
 // the suite, and nothing of nsplay's (sessions, holders) may be left in the suite's state directory.
 import fs from 'node:fs';
 import { diffSnapshots, snapshotMachine } from './machine-snapshot.ts';
-import { TEST_STATE_DIR } from './env.ts';
+import type { TestProject } from 'vitest/node';
 
-export default function setup() {
+export default function setup(project: TestProject) {
+  const TEST_STATE_DIR = process.env.NSPLAY_TEST_STATE_DIR ?? `/run/nsplay-test-${process.pid}`;
+  project.provide('nsplayStateDir', TEST_STATE_DIR);
   if (process.getuid?.() !== 0) throw new Error('the integration tests need root (they build real namespaces)');
   fs.rmSync(TEST_STATE_DIR, { recursive: true, force: true });
   const before = snapshotMachine();

@@ -25,7 +25,9 @@ export function snapshotMachine(): Record<string, string> {
     nft: out(['nft', 'list', 'ruleset']),
     sysctl: out(['sysctl', ...SYSCTLS]),
     netns: out(['ip', 'netns', 'list']),
-    mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(4, 5).join(' ')).sort().join('\n'),
+    // Mount points, less the container runtime's own (other work on a shared machine may start containers).
+    mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => !/^\/(var\/lib\/containers|run\/containers|run\/user|run\/netns\/netns-)/.test(m)).sort().join('\n'),
   };
 }
 
