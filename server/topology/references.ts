@@ -111,6 +111,12 @@ function checkIptables(n: LNode, i: number, issue: (p: Path, m: string) => void)
       issue(at('jump'), `${r.jump} only works in the nat table`);
     }
     if (r.jump === 'MASQUERADE' && r.chain !== 'POSTROUTING') issue(at('chain'), 'MASQUERADE only works in POSTROUTING');
+    if (r.jump === 'DNAT' && r.chain !== 'PREROUTING' && r.chain !== 'OUTPUT' && BUILTIN.nat.includes(r.chain)) issue(at('chain'), 'DNAT works in PREROUTING or OUTPUT (where the destination is still undecided)');
+    if (r.jump === 'SNAT' && r.chain !== 'POSTROUTING' && r.chain !== 'INPUT' && BUILTIN.nat.includes(r.chain)) issue(at('chain'), 'SNAT works in POSTROUTING (or INPUT)');
+    if (r.toDestination?.includes(':') && r.protocol !== 'tcp' && r.protocol !== 'udp') issue(at('protocol'), 'a DNAT to ADDRESS:PORT needs protocol tcp or udp (the kernel rewrites a port only for those)');
+    if ((r as { outIface?: string }).outIface && (r.chain === 'PREROUTING' || r.chain === 'INPUT')) issue(at('outIface'), `${r.chain} runs before routing picks an outgoing interface; match inIface instead`);
+    if ((r as { inIface?: string }).inIface && (r.chain === 'POSTROUTING' || (r.chain === 'OUTPUT'))) issue(at('inIface'), `locally generated or outgoing packets in ${r.chain} have no incoming interface; match outIface instead`);
+    if (r.jump === 'REJECT' && r.table !== 'filter') issue(at('jump'), 'REJECT only works in the filter table');
   });
 }
 

@@ -116,7 +116,7 @@ describe('docs/topology.schema.json', () => {
       nodes: [
         { name: '_x.y-1', kind: 'netns', sysctls: { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_forward': 1 } },
         { name: 'br1', kind: 'bridge', addresses: ['0.0.0.0/0'] },
-        { name: 'host', kind: 'host', iptables: { rules: [{ chain: 'INPUT', source: '! 10.0.0.0/8', jump: 'DROP' }, { table: 'nat', chain: 'PREROUTING', jump: 'DNAT', toDestination: '255.255.255.255:65535' }] } },
+        { name: 'host', kind: 'host', iptables: { rules: [{ chain: 'INPUT', source: '! 10.0.0.0/8', jump: 'DROP' }, { table: 'nat', chain: 'PREROUTING', protocol: 'udp', jump: 'DNAT', toDestination: '255.255.255.255:65535' }] } },
       ],
       links: [{ a: { node: 'br1', ifname: '.abcdefghijklmn' }, b: { node: '_x.y-1', ifname: 'e', addresses: ['10.0.0.1/32'] } }],
     };

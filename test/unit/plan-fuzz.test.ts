@@ -279,16 +279,20 @@ function buildRule(c: Raw, chains: { table: string; name: string }[]): Raw {
     default:
       table = c.kind === 'raw' || c.kind === 'mangle' ? c.kind : 'filter';
       chain = pick([...BUILTIN[table], ...user(table)], c.chain);
-      jump = pick(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG', ...user(table)], c.jump);
+      jump = pick([...(table === 'filter' ? ['REJECT'] : []), 'ACCEPT', 'DROP', 'RETURN', 'LOG', ...user(table)], c.jump);
   }
-  const ports = c.protocol === 'tcp' || c.protocol === 'udp';
+  // What the kernel refuses, the schema refuses too: keep generated rules on the valid side.
+  const protocol = jump === 'DNAT' && String(c.to).includes(':') && c.protocol !== 'tcp' && c.protocol !== 'udp' ? 'tcp' : c.protocol;
+  const ports = protocol === 'tcp' || protocol === 'udp';
+  const noOut = chain === 'PREROUTING' || chain === 'INPUT';
+  const noIn = chain === 'POSTROUTING' || chain === 'OUTPUT';
   return {
     table, chain, jump,
     ...(c.source !== undefined && { source: c.source }),
     ...(c.destination !== undefined && { destination: c.destination }),
-    ...(c.inIface !== undefined && { inIface: c.inIface }),
-    ...(c.outIface !== undefined && { outIface: c.outIface }),
-    ...(c.protocol !== undefined && { protocol: c.protocol }),
+    ...(c.inIface !== undefined && !noIn && { inIface: c.inIface }),
+    ...(c.outIface !== undefined && !noOut && { outIface: c.outIface }),
+    ...(protocol !== undefined && { protocol }),
     ...(ports && c.sport !== undefined && { sport: c.sport }),
     ...(ports && c.dport !== undefined && { dport: c.dport }),
     ...(c.dstType !== undefined && { dstType: c.dstType }),

@@ -135,6 +135,11 @@ const INVALID: BadCase[] = [
 
   // iptables semantics.
   { name: 'DNAT without toDestination', doc: withIptables({ rules: [{ table: 'nat', chain: 'PREROUTING', jump: 'DNAT' }] }), path: `${RULE}.toDestination`, says: /DNAT needs/ },
+  { name: 'DNAT to a port without tcp or udp', doc: withIptables({ rules: [{ table: 'nat', chain: 'PREROUTING', jump: 'DNAT', toDestination: '10.0.0.101:8080' }] }), path: `${RULE}.protocol`, says: /tcp or udp/ },
+  { name: 'DNAT in POSTROUTING', doc: withIptables({ rules: [{ table: 'nat', chain: 'POSTROUTING', jump: 'DNAT', toDestination: '10.0.0.101' }] }), path: `${RULE}.chain`, says: /PREROUTING or OUTPUT/ },
+  { name: 'an outgoing interface in PREROUTING', doc: withIptables({ rules: [{ table: 'nat', chain: 'PREROUTING', outIface: 'eth0', jump: 'ACCEPT' }] }), path: `${RULE}.outIface` },
+  { name: 'an incoming interface in POSTROUTING', doc: withIptables({ rules: [{ table: 'nat', chain: 'POSTROUTING', inIface: 'eth0', jump: 'MASQUERADE' }] }), path: `${RULE}.inIface` },
+  { name: 'REJECT in the nat table', doc: withIptables({ rules: [{ table: 'nat', chain: 'PREROUTING', jump: 'REJECT' }] }), path: `${RULE}.jump`, says: /filter table/ },
   { name: 'SNAT without toSource', doc: withIptables({ rules: [{ table: 'nat', chain: 'POSTROUTING', jump: 'SNAT' }] }), path: `${RULE}.toSource` },
   { name: 'MASQUERADE in nat PREROUTING', doc: withIptables({ rules: [{ table: 'nat', chain: 'PREROUTING', jump: 'MASQUERADE' }] }), path: `${RULE}.chain`, says: /POSTROUTING/ },
   { name: 'MASQUERADE in the filter table', doc: withIptables({ rules: [{ table: 'filter', chain: 'FORWARD', jump: 'MASQUERADE' }] }), path: `${RULE}.jump`, says: /nat table/ },
@@ -300,8 +305,8 @@ const VALID: GoodCase[] = [
       chains: [{ table: 'nat', name: 'NSPLAY-LB' }],
       rules: [
         { table: 'nat', chain: 'PREROUTING', destination: '10.96.0.10', protocol: 'tcp', dport: 80, jump: 'NSPLAY-LB' },
-        { table: 'nat', chain: 'NSPLAY-LB', statistic: { mode: 'random', probability: 0.33333 }, jump: 'DNAT', toDestination: '10.0.0.101:8080' },
-        { table: 'nat', chain: 'NSPLAY-LB', statistic: { mode: 'nth', every: 2, packet: 0 }, jump: 'DNAT', toDestination: '10.0.0.102:8080' },
+        { table: 'nat', chain: 'NSPLAY-LB', statistic: { mode: 'random', probability: 0.33333 }, protocol: 'tcp', jump: 'DNAT', toDestination: '10.0.0.101:8080' },
+        { table: 'nat', chain: 'NSPLAY-LB', statistic: { mode: 'nth', every: 2, packet: 0 }, protocol: 'tcp', jump: 'DNAT', toDestination: '10.0.0.102:8080' },
         { table: 'nat', chain: 'NSPLAY-LB', jump: 'DNAT', toDestination: '10.0.0.103' },
         { table: 'nat', chain: 'POSTROUTING', source: '! 10.0.0.0/24', destination: '10.0.0.0/24', jump: 'SNAT', toSource: '10.0.0.201' },
         { table: 'filter', chain: 'FORWARD', inIface: 'veth0', protocol: 'icmp', dstType: 'LOCAL', jump: 'LOG' },
