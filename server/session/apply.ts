@@ -66,7 +66,9 @@ export async function applyPlan(i: ApplyInput): Promise<ApplyResult> {
   const skipped = i.plan.length - missing.length;
   const failed = results.find((r) => !r.ok);
   if (!failed) return { ok: true, results, skipped };
-  const rolledBack = await rollback(i, results.filter((r) => r.ok), total);
+  // Undo what this apply added; removals the drawing asked for stay removed.
+  const removed = new Set(removals);
+  const rolledBack = await rollback(i, results.filter((r) => r.ok && !removed.has(r.step)), total);
   return { ok: false, results, skipped, error: { step: failed.step, stderr: failed.stderr, rolledBack } };
 }
 

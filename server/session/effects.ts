@@ -58,14 +58,20 @@ async function startService(c: EffectsContext, step: Step): Promise<CommandResul
   return done(argv, started, 1, exited !== null ? `the HTTP server on port ${port} exited at once (is the port taken?)` : `the HTTP server did not listen on port ${port} within 2 s`);
 }
 
+/** The container node a runtime step is about (the step itself runs in host). */
+function containerNode(step: Step): string {
+  return step.fact.kind === 'container' ? step.fact.name : step.argv[step.argv.length - 1];
+}
+
 async function startContainer(c: EffectsContext, step: Step): Promise<CommandResult> {
   const started = performance.now();
-  const name = containerName(c.sessionId, step.node);
-  appendJournal(c.sessionId, { op: 'container', node: step.node, name }, c.root);
+  const node = containerNode(step);
+  const name = containerName(c.sessionId, node);
+  appendJournal(c.sessionId, { op: 'container', node, name }, c.root);
   try {
-    const { pid } = await c.runtime().run({ name, image: IMAGE, session: c.sessionId, hostname: step.node });
+    const { pid } = await c.runtime().run({ name, image: IMAGE, session: c.sessionId, hostname: node });
     // Like the seed's `ln -s /proc/$pid/ns/net /var/run/netns/…`, but a bind mount that outlives the PID.
-    const r = await c.run(ipIn(c.handle, 'host', ['netns', 'attach', step.node, String(pid)]));
+    const r = await c.run(ipIn(c.handle, 'host', ['netns', 'attach', node, String(pid)]));
     return done(step.argv, started, r.code, r.stderr);
   } catch (e) {
     return done(step.argv, started, 1, (e as Error).message);
@@ -74,8 +80,9 @@ async function startContainer(c: EffectsContext, step: Step): Promise<CommandRes
 
 async function removeContainer(c: EffectsContext, step: Step): Promise<CommandResult> {
   const started = performance.now();
-  await c.run(ipIn(c.handle, 'host', ['netns', 'del', step.node]));
-  const name = containerName(c.sessionId, step.node);
+  const node = containerNode(step);
+  await c.run(ipIn(c.handle, 'host', ['netns', 'del', node]));
+  const name = containerName(c.sessionId, node);
   await c.runtime().remove(name).catch(() => false);
   appendJournal(c.sessionId, { op: 'container-removed', name }, c.root);
   return done(step.argv, started);
