@@ -1,0 +1,12 @@
+// Next.js runs inside nsplay's own server (server/index.ts); never `next dev`/`next start`.
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // node-pty and the engine are server-only; the page imports only pure modules.
+  serverExternalPackages: ['node-pty'],
+  allowedDevOrigins: ['127.0.0.1', 'localhost'],
+  devIndicators: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,226 @@
+// createApplication: one http.Server serving the Next.js page and socket.io. Every handler parses
+// its payload with the contract's schema first; a malformed event gets an error ack and changes nothing.
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { Engine } from '../session/types.ts';
+import { validateTopology } from '../topology/load.ts';
+import type { Topology } from '../topology/schema.ts';
+import {
+  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type ClientToServerEvents, type ServerToClientEvents,
+} from './contract.ts';
+import { loadLabFile } from './files.ts';
+import { createSessionHub, type Binding } from './sessions.ts';
+import { createTerminals, type TerminalOptions, type TerminalSet } from './terminals.ts';
+
+export interface NextLike {
+  handle(req: IncomingMessage, res: ServerResponse): unknown;
+}
+
+export interface AppDeps {
+  engine: Engine;
+  /** Serves everything that is not socket.io; absent in tests (404). */
+  next?: NextLike;
+  /** The project root; `file:load` paths must stay inside `<root>/labs`. */
+  root: string;
+  graceMs?: number;
+  pollMs?: number;
+  /** When set, sockets must present it (`auth.token`): required when listening beyond loopback. */
+  accessToken?: string;
+  terminals?: TerminalOptions;
+  log?: (msg: string) => void;
+  /** The sandbox a lab's session runs in and the drawing it starts from (none in tests). */
+  sandboxOf?: (lab?: string) => { sandbox: Topology; start: Topology };
+}
+
+export interface Application {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  close(): Promise<void>;
+  /** For tests and metrics: pids of every live pty. */
+  ptyPids(): number[];
+  sessions(): Binding[];
+}
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+const room = (id: string) => `session:${id}`;
+
+export function createApplication(httpServer: HttpServer, deps: AppDeps): Application {
+  const log = deps.log ?? ((m: string) => console.log(`[nsplay] ${m}`));
+  // The page handler must be registered before socket.io wraps the server's request listeners.
+  httpServer.on('request', (req, res) => {
+    if (req.url?.startsWith('/socket.io/')) return;
+    if (deps.next) void deps.next.handle(req, res);
+    else { res.statusCode = 404; res.end('not found\n'); }
+  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    destroyUpgrade: false, // Next's dev server owns its own upgrade path
+    maxHttpBufferSize: 5 * 1024 * 1024,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  const terminals = new Map<string, TerminalSet>();
+  const hub = createSessionHub(deps.engine, {
+    graceMs: deps.graceMs ?? 15_000,
+    pollMs: deps.pollMs ?? 1000,
+    owner: `server:${process.pid}`,
+    push: (b, state) => { io.to(room(b.id)).emit('topology:state', state); },
+    closed: (b, reason) => {
+      io.to(room(b.id)).emit('session:closed', { id: b.id, reason });
+      for (const sid of b.sockets) {
+        io.sockets.sockets.get(sid)?.leave(room(b.id));
+        terminals.get(sid)?.closeAll();
+      }
+    },
+    log,
+  });
+
+  if (deps.accessToken) {
+    const expected = deps.accessToken;
+    io.use((socket, next) => {
+      const given = (socket.handshake.auth as { token?: unknown })?.token;
+      if (given !== expected) return next(new Error('this nsplay needs the access token printed at start (open the URL with ?token=…)'));
+      // A page from another site must not drive a sandbox even with a leaked token.
+      const origin = socket.handshake.headers.origin;
+      let host: string | undefined;
+      try { host = origin ? new URL(origin).host : undefined; } catch { host = '(invalid)'; }
+      if (origin && host !== socket.handshake.headers.host) return next(new Error(`origin ${origin} is not this server`));
+      next();
+    });
+  }
+
+  io.on('connection', (socket: AppSocket) => {
+    const terms = createTerminals({
+      data: (id, data) => socket.emit('term:data', { id, data }),
+      exit: (id, code, signal) => socket.emit('term:exit', { id, code, signal }),
+      dropped: (id, bytes) => socket.emit('term:dropped', { id, bytes }),
+    }, { log, ...deps.terminals });
+    terminals.set(socket.id, terms);
+    const bound = (): Binding => {
+      const b = hub.of(socket.id);
+      if (!b) throw new Error('no session yet: open a lab or a blank canvas first');
+      return b;
+    };
+
+    // Registers a handler that parses its payload first and always answers through the ack.
+    function on<E extends keyof typeof schemas, T>(event: E, run: (p: ReturnType<(typeof schemas)[E]['parse']>) => Promise<T> | T) {
+      (socket as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on(event, (payload: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (a: Ack<T>) => void) : undefined;
+        const parsed = schemas[event].safeParse(payload ?? {});
+        if (!parsed.success) {
+          const err = invalidPayload(event, parsed.error);
+          if (reply) reply(err);
+          else socket.emit('server:error', { event, error: err.error });
+          return;
+        }
+        Promise.resolve()
+          .then(() => run(parsed.data as ReturnType<(typeof schemas)[E]['parse']>))
+          .then((data) => reply?.({ ok: true, data }))
+          .catch((e: Error & { fields?: unknown }) => {
+            const fields = Array.isArray(e.fields) ? (e.fields as { path: string; message: string }[]) : undefined;
+            if (reply) reply({ ok: false, error: e.message, ...(fields ? { fields } : {}) });
+            else socket.emit('server:error', { event, error: e.message });
+          });
+      });
+    }
+
+    socket.onAny((event: string, _p: unknown, ack?: unknown) => {
+      if (!(CLIENT_EVENTS as string[]).includes(event) && typeof ack === 'function') {
+        (ack as (a: Ack<never>) => void)({ ok: false, error: `unknown event '${event}'` });
+      }
+    });
+
+    on('labs:list', () => deps.engine.labs());
+
+    on('session:open', async (p) => {
+      const before = hub.of(socket.id);
+      const opened = await hub.open(socket.id, p);
+      if (before && before.id !== opened.state.info.id) {
+        socket.leave(room(before.id));
+        terms.closeAll();
+      }
+      if (socket.disconnected) { hub.detach(socket.id); throw new Error('disconnected while opening'); }
+      socket.join(room(opened.state.info.id));
+      socket.emit('topology:state', opened.state);
+      const { lab, ...rest } = opened;
+      const empty: Topology = { version: 1, nodes: [], links: [] };
+      const world = deps.sandboxOf?.(lab) ?? { sandbox: empty, start: empty };
+      return { ...rest, ...world };
+    });
+
+    on('session:destroy', async () => {
+      terms.closeAll();
+      await hub.destroy(socket.id);
+      return null;
+    });
+
+    on('file:load', (p) => loadLabFile(deps.root, p.path));
+
+    on('topology:preview', async (p) => {
+      const topology = checkedTopology(p.topology);
+      return deps.engine.preview(bound().id, topology);
+    });
+
+    on('topology:apply', async (p) => {
+      const b = bound();
+      const topology = checkedTopology(p.topology);
+      if (b.applying) throw new Error('an apply is already running for this session');
+      b.applying = true;
+      try {
+        return await deps.engine.apply(b.id, topology, (e) => io.to(room(b.id)).emit('plan:step', e));
+      } finally {
+        b.applying = false;
+        b.settledAt = Date.now();
+        void hub.refresh(b, true);
+      }
+    });
+
+    on('term:open', async (p) => {
+      const b = bound();
+      const argv = await deps.engine.enterArgv(b.id, p.node);
+      if (socket.disconnected) throw new Error('disconnected');
+      const t = terms.open(argv, p.cols, p.rows, p.node);
+      return { id: t.id, node: t.node };
+    });
+    on('term:input', (p) => { terms.input(p.id, p.data); return null; });
+    on('term:ack', (p) => { terms.ack(p.id, p.bytes); return null; });
+    on('term:resize', (p) => {
+      if (!terms.resize(p.id, p.cols, p.rows)) throw new Error(`no terminal ${p.id}`);
+      return null;
+    });
+    on('term:close', (p) => {
+      if (!terms.close(p.id)) throw new Error(`no terminal ${p.id}`);
+      return null;
+    });
+
+    socket.on('disconnect', (reason) => {
+      if (terms.pids().length) log(`socket ${socket.id} disconnected (${reason}): closing its terminals`);
+      terms.closeAll();
+      terminals.delete(socket.id);
+      hub.detach(socket.id);
+    });
+  });
+
+  return {
+    io,
+    ptyPids: () => [...terminals.values()].flatMap((t) => t.pids()),
+    sessions: () => hub.bindings(),
+    async close() {
+      for (const t of terminals.values()) t.closeAll();
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        setTimeout(resolve, 2000).unref();
+      });
+      await Promise.race([hub.closeAll(), new Promise((r) => setTimeout(r, 8000).unref())]);
+      log('stopped');
+    },
+  };
+}
+
+function checkedTopology(doc: unknown) {
+  const r = validateTopology(doc);
+  if (!r.ok) {
+    const e = new Error(`the topology is not valid: ${r.errors[0].path}: ${r.errors[0].message}`) as Error & { fields: unknown };
+    e.fields = r.errors;
+    throw e;
+  }
+  return r.value;
+}

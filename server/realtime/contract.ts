@@ -1,0 +1,87 @@
+// The one event contract between the page and the server: event names (`domain:verb`), payload
+// schemas and ack shapes. Pure (no node: imports) so the browser imports the same types.
+import { z } from 'zod';
+import type { Step } from '../plan/step.ts';
+import type { ApplyResult, LabSummary, SessionInfo, SessionStatus, StepEvent } from '../session/types.ts';
+import type { Topology } from '../topology/schema.ts';
+import type { FieldError } from '../topology/load.ts';
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: string; fields?: FieldError[] };
+export type AckFn<T> = (reply: Ack<T>) => void;
+
+const Token = z.string().regex(/^[a-f0-9]{32}$/, { message: 'a session token is 32 hex digits' });
+const LabId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: "a lab id looks like '03-bridge'" });
+const NodeRef = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, { message: 'a node name uses letters, digits, _ . -' });
+const TermId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const Cells = z.number().int().min(1).max(500);
+/** The document is validated by the engine's own schema where it is used; here only its outer shape. */
+const Document = z.object({}).passthrough();
+
+export const schemas = {
+  'labs:list': z.object({}).strict(),
+  'session:open': z.object({ lab: LabId.optional(), token: Token.optional() }).strict(),
+  'session:destroy': z.object({}).strict(),
+  'file:load': z.object({ path: z.string().min(1).max(256) }).strict(),
+  'topology:preview': z.object({ topology: Document }).strict(),
+  'topology:apply': z.object({ topology: Document }).strict(),
+  'term:open': z.object({ node: NodeRef, cols: Cells, rows: Cells }).strict(),
+  'term:input': z.object({ id: TermId, data: z.string().max(64 * 1024) }).strict(),
+  'term:resize': z.object({ id: TermId, cols: Cells, rows: Cells }).strict(),
+  'term:ack': z.object({ id: TermId, bytes: z.number().int().min(0).max(2 ** 31) }).strict(),
+  'term:close': z.object({ id: TermId }).strict(),
+} as const;
+
+export type Payload<E extends keyof typeof schemas> = z.output<(typeof schemas)[E]>;
+
+export interface OpenedSession {
+  token: string;
+  /** true when an existing session was re-attached (page reload, network blip). */
+  reattached: boolean;
+  state: SessionStatus;
+  /** The lab's machine (host uplink, internet, external): shown on the canvas, not part of the drawing. */
+  sandbox: Topology;
+  /** The drawing a new session of this lab starts with. */
+  start: Topology;
+}
+
+export interface Preview { steps: Step[]; script: string }
+export interface TermOpened { id: number; node: string }
+
+export interface ClientToServerEvents {
+  'labs:list': (p: Payload<'labs:list'>, ack: AckFn<LabSummary[]>) => void;
+  'session:open': (p: Payload<'session:open'>, ack: AckFn<OpenedSession>) => void;
+  'session:destroy': (p: Payload<'session:destroy'>, ack: AckFn<null>) => void;
+  'file:load': (p: Payload<'file:load'>, ack: AckFn<Topology>) => void;
+  'topology:preview': (p: Payload<'topology:preview'>, ack: AckFn<Preview>) => void;
+  'topology:apply': (p: Payload<'topology:apply'>, ack: AckFn<ApplyResult>) => void;
+  'term:open': (p: Payload<'term:open'>, ack: AckFn<TermOpened>) => void;
+  'term:input': (p: Payload<'term:input'>) => void;
+  'term:resize': (p: Payload<'term:resize'>, ack?: AckFn<null>) => void;
+  'term:ack': (p: Payload<'term:ack'>) => void;
+  'term:close': (p: Payload<'term:close'>, ack?: AckFn<null>) => void;
+}
+
+export interface ServerToClientEvents {
+  /** Full snapshot: sent first after (re)attaching, then whenever the kernel or the session changed. */
+  'topology:state': (s: SessionStatus) => void;
+  'session:closed': (p: { id: string; reason: string }) => void;
+  'plan:step': (e: StepEvent) => void;
+  'term:data': (p: { id: number; data: string }) => void;
+  'term:exit': (p: { id: number; code: number; signal?: number }) => void;
+  /** Output the server threw away because the page could not keep up (never silent). */
+  'term:dropped': (p: { id: number; bytes: number }) => void;
+  'server:error': (p: { event: string; error: string }) => void;
+}
+
+export type ClientEvent = keyof ClientToServerEvents;
+export type { ApplyResult, LabSummary, SessionInfo, SessionStatus, StepEvent };
+
+/** Every event the client may send; anything else is refused. */
+export const CLIENT_EVENTS = Object.keys(schemas) as ClientEvent[];
+
+/** The error ack a handler sends for a payload that does not parse. */
+export function invalidPayload(event: string, error: z.ZodError): { ok: false; error: string } {
+  const first = error.issues[0];
+  const where = first?.path.length ? first.path.join('.') : 'payload';
+  return { ok: false, error: `${event}: ${where}: ${first?.message ?? 'invalid payload'}` };
+}

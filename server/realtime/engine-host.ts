@@ -1,0 +1,25 @@
+// The engine's own process (see engine-proxy.ts): answers engine calls from the web server over IPC.
+// It lives as long as the server's IPC channel; Ctrl-C reaches the server, which shuts it down in order.
+import { createEngine } from '../session/engine.ts';
+import type { Engine } from '../session/types.ts';
+import type { Reply, Request } from './engine-proxy.ts';
+
+const engine = createEngine();
+const send = (r: Reply) => { if (process.connected) process.send!(r); };
+
+process.on('message', async (m: Request) => {
+  try {
+    const fn = engine[m.method] as (...a: unknown[]) => Promise<unknown>;
+    if (typeof fn !== 'function') throw new Error(`no engine method '${String(m.method)}'`);
+    const args = m.method === 'apply' && m.steps ? [...m.args, (step: Parameters<NonNullable<Parameters<Engine['apply']>[2]>>[0]) => send({ id: m.id, step })] : m.args;
+    send({ id: m.id, ok: true, value: await fn.apply(engine, args) });
+  } catch (e) {
+    const err = e as Error & { fields?: unknown };
+    send({ id: m.id, ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e), fields: err.fields } });
+  }
+});
+
+// The server decides when this process ends (after destroying its sessions), not the terminal's Ctrl-C.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => process.exit(0));

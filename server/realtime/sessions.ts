@@ -1,0 +1,181 @@
+// Which engine session each page talks to. A page's session is created by `session:open`, shared by
+// every socket that presents its token (a reload), polled for kernel state while a page is
+// connected, and destroyed a grace period after the last page left.
+import { randomBytes } from 'node:crypto';
+import type { Engine, SessionStatus } from '../session/types.ts';
+import type { OpenedSession } from './contract.ts';
+
+export interface Binding {
+  token: string;
+  id: string;
+  lab?: string;
+  sockets: Set<string>;
+  grace?: NodeJS.Timeout;
+  poll?: NodeJS.Timeout;
+  /** Status reads in flight (0 or 1). */
+  polling: number;
+  /** When the last apply ended: reads started before it are stale. */
+  settledAt?: number;
+  /** A refresh was asked for while a read was running: read again right after it. */
+  again?: boolean;
+  applying: boolean;
+  last?: string;
+  closed: boolean;
+}
+
+export interface HubOptions {
+  graceMs: number;
+  pollMs: number;
+  owner: string;
+  push(b: Binding, state: SessionStatus): void;
+  closed(b: Binding, reason: string): void;
+  log(msg: string): void;
+  /** A status read that takes longer is abandoned (logged), so polling never wedges. */
+  statusTimeoutMs?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+export interface SessionHub {
+  open(socketId: string, req: { lab?: string; token?: string }): Promise<Omit<OpenedSession, 'sandbox' | 'start'> & { lab?: string }>;
+  of(socketId: string): Binding | undefined;
+  detach(socketId: string): void;
+  destroy(socketId: string): Promise<void>;
+  refresh(b: Binding, force?: boolean): Promise<void>;
+  closeAll(): Promise<void>;
+  bindings(): Binding[];
+}
+
+/** Two snapshots that differ only in when they were read are the same state. */
+function fingerprint(s: SessionStatus): string {
+  return JSON.stringify({ ...s, observed: { ...s.observed, at: 0 } });
+}
+
+export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
+  const byToken = new Map<string, Binding>();
+  const bySocket = new Map<string, Binding>();
+
+  // A status read takes about a second (the engine runs ip/iptables in every namespace): read again
+  // as soon as one ends, at most every pollMs, so a change typed in a terminal shows within about
+  // two reads. Never two at a time: they would only slow each other down.
+  async function refresh(b: Binding, force = false) {
+    if (b.closed) return;
+    if (b.polling > 0) { if (force) b.again = true; return; }
+    b.polling++;
+    const started = Date.now();
+    try {
+      const state = await withTimeout(engine.status(b.id), o.statusTimeoutMs ?? 15_000, `status of ${b.id}`);
+      const ms = Date.now() - started;
+      if (ms > 3000) o.log(`status of ${b.id} took ${ms} ms`);
+      // A read that overlapped an apply shows half-built state as drift: read again instead.
+      if (b.applying) return;
+      if (started < (b.settledAt ?? 0)) { b.again = true; return; }
+      const fp = fingerprint(state);
+      if (!b.closed && (force || fp !== b.last)) {
+        b.last = fp;
+        o.push(b, state);
+      }
+    } catch (e) {
+      if ((e as Error).name === 'SessionNotFound') await drop(b, 'the session no longer exists (destroyed elsewhere)');
+      else o.log(`status of ${b.id} failed: ${(e as Error).message}`);
+    } finally {
+      b.polling--;
+      // A read asked for while this one ran (after an apply) must start after the change: now.
+      const now = b.again;
+      b.again = false;
+      schedule(b, now ? 0 : Math.max(100, o.pollMs - (Date.now() - started)));
+    }
+  }
+
+  function schedule(b: Binding, ms: number) {
+    if (b.poll) clearTimeout(b.poll);
+    b.poll = undefined;
+    if (b.closed || b.sockets.size === 0) return;
+    b.poll = setTimeout(() => { b.poll = undefined; void refresh(b); }, ms);
+  }
+
+  function startPolling(b: Binding) {
+    if (!b.poll && b.polling === 0) schedule(b, o.pollMs);
+  }
+
+  function stopPolling(b: Binding) {
+    if (b.poll) clearTimeout(b.poll);
+    b.poll = undefined;
+  }
+
+  async function drop(b: Binding, reason: string) {
+    if (b.closed) return;
+    b.closed = true;
+    stopPolling(b);
+    if (b.grace) clearTimeout(b.grace);
+    byToken.delete(b.token);
+    for (const s of b.sockets) bySocket.delete(s);
+    o.closed(b, reason);
+  }
+
+  async function destroyBinding(b: Binding, reason: string) {
+    await drop(b, reason);
+    try { await engine.destroy(b.id); } catch (e) { o.log(`destroy ${b.id} failed: ${(e as Error).message}`); }
+  }
+
+  function attach(socketId: string, b: Binding) {
+    if (b.grace) clearTimeout(b.grace);
+    b.grace = undefined;
+    b.sockets.add(socketId);
+    bySocket.set(socketId, b);
+    startPolling(b);
+  }
+
+  function detach(socketId: string) {
+    const b = bySocket.get(socketId);
+    if (!b) return;
+    bySocket.delete(socketId);
+    b.sockets.delete(socketId);
+    if (b.sockets.size > 0 || b.closed) return;
+    stopPolling(b);
+    b.grace = setTimeout(() => { void destroyBinding(b, 'no page has been connected for the grace period'); }, o.graceMs);
+  }
+
+  return {
+    async open(socketId, req) {
+      const existing = req.token ? byToken.get(req.token) : undefined;
+      if (existing && !existing.closed && (req.lab === undefined || req.lab === existing.lab)) {
+        const current = bySocket.get(socketId);
+        if (current && current !== existing) detach(socketId);
+        attach(socketId, existing);
+        const state = await engine.status(existing.id);
+        existing.last = fingerprint(state);
+        return { token: existing.token, reattached: true, state, lab: existing.lab };
+      }
+      // A new session replaces the one this socket had (opening another lab).
+      const previous = bySocket.get(socketId) ?? existing;
+      if (previous && !previous.closed) {
+        bySocket.delete(socketId);
+        previous.sockets.delete(socketId);
+        if (previous.sockets.size === 0) await destroyBinding(previous, 'replaced by a new session');
+      }
+      const info = await engine.create({ lab: req.lab, owner: o.owner });
+      const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab: req.lab, sockets: new Set(), polling: 0, applying: false, closed: false };
+      byToken.set(b.token, b);
+      attach(socketId, b);
+      const state = await engine.status(b.id);
+      b.last = fingerprint(state);
+      return { token: b.token, reattached: false, state, lab: b.lab };
+    },
+    of: (socketId) => bySocket.get(socketId),
+    detach,
+    async destroy(socketId) {
+      const b = bySocket.get(socketId);
+      if (b) await destroyBinding(b, 'destroyed by the page');
+    },
+    refresh,
+    async closeAll() {
+      await Promise.all([...byToken.values()].map((b) => destroyBinding(b, 'the server is shutting down')));
+    },
+    bindings: () => [...byToken.values()],
+  };
+}
