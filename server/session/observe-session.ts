@@ -2,9 +2,9 @@
 // (drawn or made by hand in a terminal), and its containers.
 import fs from 'node:fs';
 import path from 'node:path';
-import { enterNet, enterNode, type SessionHandle } from '../exec/enter.ts';
+import type { SessionHandle } from '../exec/enter.ts';
 import type { Runner } from '../exec/run.ts';
-import { observeNamespace } from '../observe/observe.ts';
+import { observeScriptArgv, parseObserveOutput } from '../observe/session-script.ts';
 import type { ObservedState } from '../observe/types.ts';
 import type { Step } from '../plan/step.ts';
 import { sessionDir } from '../sandbox/paths.ts';
@@ -19,8 +19,6 @@ export function sessionNamespaces(id: string, root?: string): string[] {
   }
 }
 
-const ENTER_NET_TOOLS = new Set(['iptables-save', 'ss', 'sysctl']);
-
 export async function observeSession(id: string, h: SessionHandle, run: Runner, plan: Step[] = [], root?: string): Promise<ObservedState> {
   const nodes = ['host', ...sessionNamespaces(id, root)];
   const sysctlKeys = new Map<string, string[]>();
@@ -28,22 +26,12 @@ export async function observeSession(id: string, h: SessionHandle, run: Runner, 
     if (s.fact.kind !== 'sysctl') continue;
     sysctlKeys.set(s.fact.node, [...(sysctlKeys.get(s.fact.node) ?? []), s.fact.key]);
   }
-  const states = await Promise.all(nodes.map((node) =>
-    observeNamespace(async (n, argv) => {
-      const full = n === 'host' || !ENTER_NET_TOOLS.has(argv[0])
-        ? argv[0] === 'ip' ? enterNodeIp(h, n, argv) : enterNode(h, n, argv)
-        : enterNet(h, n, argv);
-      const r = await run(full, { timeoutMs: 10_000 });
-      return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-    }, node, { sysctlKeys: sysctlKeys.get(node) ?? [] })));
+  const keys = [...new Set([...sysctlKeys.values()].flat())].sort();
+  const r = await run(['nsenter', '-t', String(h.holderPid), '-m', '-n', '--', ...observeScriptArgv(nodes, keys)], { timeoutMs: 20_000 });
+  const states = parseObserveOutput(r.stdout);
   const namespaces: ObservedState['namespaces'] = {};
   for (const s of states) namespaces[s.node] = s;
   const containers = readJournal(id, root).filter((e) => e.op === 'container').map((e) => (e as { node: string }).node)
     .filter((n) => namespaces[n] !== undefined);
   return { at: Date.now(), namespaces, containers };
-}
-
-function enterNodeIp(h: SessionHandle, node: string, argv: string[]): string[] {
-  const args = node === 'host' ? argv : ['ip', '-n', node, ...argv.slice(1)];
-  return ['nsenter', '-t', String(h.holderPid), '-m', '-n', '--', ...args];
 }

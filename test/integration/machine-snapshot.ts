@@ -24,10 +24,11 @@ export function snapshotMachine(): Record<string, string> {
     iptables: strip(out(['iptables-save'])),
     nft: out(['nft', 'list', 'ruleset']),
     sysctl: out(['sysctl', ...SYSCTLS]),
-    netns: out(['ip', 'netns', 'list']),
+    // Canaries of concurrent suite runs (look-alike nsplay-sXXXXXX namespaces) come and go; ours are checked apart.
+    netns: out(['ip', 'netns', 'list']).split('\n').filter((l) => !/^nsplay-s[0-9a-f]{6}\b/.test(l)).join('\n'),
     // Mount points, less the container runtime's own (other work on a shared machine may start containers).
     mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
-      .filter((m) => !/^\/(var\/lib\/containers|run\/containers|run\/user|run\/netns\/netns-)/.test(m)).sort().join('\n'),
+      .filter((m) => !/^\/(var\/lib\/containers|run\/containers|run\/user|run\/netns\/netns-|run\/netns\/nsplay-s[0-9a-f]{6}$)/.test(m)).sort().join('\n'),
   };
 }
 

@@ -1,0 +1,67 @@
+// Observing a whole session with one process: a bash script, run inside the session's holder, that
+// prints every namespace's `ip -j` batches, iptables-save, listening ports and sysctls between markers.
+// One spawn from Node instead of eight per namespace (spawning from a large Node process is slow).
+// Pure: the script is a constant (names arrive as arguments, never inside the script text) and the
+// parser turns the combined output into NamespaceStates.
+import { parseIpAddrJson, parseIpNeighJson, parseIpRouteJson, parseIpRuleJson, parseNetnsIds } from './parse-ip.ts';
+import { parseIptablesSave } from './parse-iptables.ts';
+import { parseListeningPorts } from './parse-ss.ts';
+import { parseSysctlOutput } from './observe.ts';
+import type { NamespaceState } from './types.ts';
+
+// $1 = comma-separated sysctl keys (may be empty); $2… = namespace names ('host' = the holder's own).
+export const OBSERVE_SCRIPT = `
+keys="$1"; shift
+IFS=, read -r -a sysctls <<< "$keys"
+for ns in "$@"; do
+  if [ "$ns" = host ]; then ipn=(ip); in=(); else ipn=(ip -n "$ns"); in=(nsenter "--net=/run/netns/$ns" --); fi
+  echo "@@ns $ns"
+  echo "@@batch-d"; printf 'addr show\\nrule show\\nnetns list-id\\n' | "\${ipn[@]}" -d -j -batch - 2>/dev/null
+  echo "@@batch-4"; printf 'route show table all\\nneigh show\\n' | "\${ipn[@]}" -4 -j -batch - 2>/dev/null
+  echo "@@iptables"; "\${in[@]}" iptables-save 2>/dev/null
+  echo "@@ss"; "\${in[@]}" ss -Hltn 2>/dev/null
+  echo "@@sysctl"; [ \${#sysctls[@]} -gt 0 ] && "\${in[@]}" sysctl "\${sysctls[@]}" 2>/dev/null
+done
+echo "@@end"
+`;
+
+export function observeScriptArgv(nodes: string[], sysctlKeys: string[]): string[] {
+  return ['bash', '-c', OBSERVE_SCRIPT, 'nsplay-observe', sysctlKeys.join(','), ...nodes];
+}
+
+function sections(block: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let key = '';
+  for (const line of block.split('\n')) {
+    const m = /^@@([a-z0-9-]+)$/.exec(line);
+    if (m) { key = m[1]; out[key] = ''; continue; }
+    if (key) out[key] += `${line}\n`;
+  }
+  return out;
+}
+
+/** The script's output → one NamespaceState per namespace that printed anything. */
+export function parseObserveOutput(text: string): NamespaceState[] {
+  const states: NamespaceState[] = [];
+  const blocks = text.split(/^@@ns /m).slice(1);
+  for (const block of blocks) {
+    const nl = block.indexOf('\n');
+    const node = block.slice(0, nl);
+    const s = sections(block.slice(nl + 1));
+    const [addr = '', rule = '', ids = ''] = (s['batch-d'] ?? '').split('\n');
+    const [route = '', neigh = ''] = (s['batch-4'] ?? '').split('\n');
+    if (!addr.trim()) continue; // gone between listing and reading (every namespace has at least lo)
+    states.push({
+      node,
+      links: parseIpAddrJson(addr),
+      routes: parseIpRouteJson(route),
+      rules: parseIpRuleJson(rule),
+      neighbors: parseIpNeighJson(neigh),
+      sysctls: parseSysctlOutput(s.sysctl ?? ''),
+      iptables: parseIptablesSave(s.iptables ?? ''),
+      listening: parseListeningPorts(s.ss ?? ''),
+      netnsIds: parseNetnsIds(ids),
+    });
+  }
+  return states;
+}
