@@ -1,9 +1,10 @@
 // Creating, finding and destroying a session's sandbox. Ownership is by journal and state directory:
 // destroy ends exactly the processes inside the session's namespaces, its containers and its holder.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { ContainerRuntime, RuntimeScope } from '../runtime/runtime.ts';
 import { startHolder } from './holder.ts';
 import { sessionDir, sessionsDir } from './paths.ts';
 import { isAlive, killAndWait, nsInode, processesInNetns, processRef, type ProcessRef } from './procfs.ts';
@@ -66,38 +67,138 @@ export function sessionNetnsInodes(id: string, holder: ProcessRef | null, root?:
   return inodes;
 }
 
+/** Builds the runtime that manages a session's containers, scoped to its store and holder. */
+export type RuntimeFor = (scope: RuntimeScope) => ContainerRuntime;
+
 /**
- * Ends everything the session owns, in an order that cannot leak: processes inside its namespaces,
- * processes it spawned, its containers, then the holder (whose death frees the namespaces and with
- * them every veth, bridge, route and iptables rule inside). Tolerates any part being gone already.
+ * Ends everything the session owns, in an order that cannot leak: its containers (while the holder
+ * whose namespaces their runtime state lives in is still alive), processes inside its namespaces,
+ * processes it spawned, leftovers of the container runtime, then the holder (whose death frees the
+ * namespaces and with them every veth, bridge, route and iptables rule inside). Tolerates any part
+ * being gone already.
  */
-export async function destroySandbox(id: string, runtime: ContainerRuntime | null, root?: string): Promise<string[]> {
+export async function destroySandbox(id: string, runtimeFor: RuntimeFor | null, root?: string): Promise<string[]> {
   const dir = sessionDir(id, root);
   if (!fs.existsSync(dir)) return [];
-  const removed: string[] = [];
   const rec = readRecord(id, root);
   if (rec) writeRecord({ ...rec, phase: 'destroying' }, root);
+  const removed = await endSessionContents(id, runtimeFor, root);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return removed;
+}
+
+/**
+ * Returns a session to a fresh sandbox under the same id: everything it owns ends as in destroy, its
+ * namespace files, container store, work directory and applied drawing go, and a new holder starts.
+ * The caller applies the sandbox again.
+ */
+export async function resetSandbox(id: string, runtimeFor: RuntimeFor | null, root?: string): Promise<SessionRecord> {
+  const dir = sessionDir(id, root);
+  const rec = readRecord(id, root);
+  if (!rec) throw new Error(`no session '${id}'`);
+  // While resetting, this process owns the session: if it dies half-way, reclaim removes the rest.
+  const resetting: SessionRecord = { ...rec, phase: 'creating', ownerPid: processRef(process.pid) ?? undefined, holder: undefined };
+  writeRecord(resetting, root);
+  await endSessionContents(id, runtimeFor, root);
+  for (const sub of ['netns', 'containers', 'work', 'www', 'applied.json', 'journal.jsonl']) {
+    fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+  }
+  fs.mkdirSync(path.join(dir, 'www'), { recursive: true });
+  await startHolder(dir, id, (h) => {
+    appendJournal(id, { op: 'holder', pid: h.pid, start: h.start }, root);
+    resetting.holder = h;
+    writeRecord(resetting, root);
+  });
+  return { ...resetting, ownerPid: rec.ownerPid };
+}
+
+async function endSessionContents(id: string, runtimeFor: RuntimeFor | null, root?: string): Promise<string[]> {
+  const dir = sessionDir(id, root);
+  const removed: string[] = [];
+  const rec = readRecord(id, root);
   const journal = readJournal(id, root);
   const holder = liveHolder(rec, journal);
+  // Containers first, through the runtime, while the holder (their store's mount namespace) lives.
+  const usedContainers = journal.some((e) => e.op === 'container') || fs.existsSync(path.join(dir, 'containers', 'storage'));
+  if (runtimeFor && holder && usedContainers) {
+    const runtime = runtimeFor({ sessionId: id, dir, holderPid: holder.pid });
+    const names = new Set(await runtime.removeAll(id).catch(() => [] as string[]));
+    for (const e of journal) {
+      if (e.op === 'container' && !names.has(e.name) && await runtime.remove(e.name).catch(() => false)) names.add(e.name);
+    }
+    for (const name of names) removed.push(`container ${name}`);
+  }
   const inodes = sessionNetnsInodes(id, holder, root);
   const spawned = journal.filter((e) => e.op === 'spawn').map((e) => e as ProcessRef);
   const inside = processesInNetns(inodes, new Set(holder ? [holder.pid] : []));
-  const victims = dedupe([...inside, ...spawned]);
+  // Whatever the runtime left (a conmon, a container whose removal failed) names the session's store.
+  const runtimeLeftovers = withDescendants(processesMentioning(`${dir}/containers/`));
+  const victims = dedupe([...inside, ...spawned, ...runtimeLeftovers]);
   const stuck = await killAndWait(victims);
   if (victims.length) removed.push(`${victims.length - stuck.length} process(es)`);
-  const containers = new Set(journal.filter((e) => e.op === 'container').map((e) => (e as { name: string }).name));
-  if (runtime && (containers.size > 0 || journal.some((e) => e.op === 'container'))) {
-    for (const name of await runtime.list(id).catch(() => [])) containers.add(name);
-  }
-  for (const name of containers) {
-    if (await runtime?.remove(name).catch(() => false)) removed.push(`container ${name}`);
-  }
+  removed.push(...deleteRuncLeftovers(dir));
   if (holder) {
     await killAndWait([holder]);
     removed.push(`holder ${holder.pid}`);
   }
-  fs.rmSync(dir, { recursive: true, force: true });
   return removed;
+}
+
+/**
+ * runc keeps a running container's state in /run/runc/<id>; when the runtime could not remove a
+ * container (its holder had died), that state outlives the killed processes. Ids come from the
+ * session's own store, so only the session's containers are named.
+ */
+function deleteRuncLeftovers(dir: string): string[] {
+  let ids: string[] = [];
+  try {
+    const list = JSON.parse(fs.readFileSync(path.join(dir, 'containers', 'storage', 'overlay-containers', 'containers.json'), 'utf8')) as { id?: unknown }[];
+    ids = list.map((c) => c.id).filter((id): id is string => typeof id === 'string' && /^[0-9a-f]{64}$/.test(id));
+  } catch { return []; }
+  const out: string[] = [];
+  for (const id of ids.filter((i) => fs.existsSync(`/run/runc/${i}`))) {
+    try {
+      execFileSync('runc', ['delete', '--force', id], { stdio: 'ignore', timeout: 10_000 });
+      out.push(`runc state ${id.slice(0, 12)}`);
+    } catch { /* already gone */ }
+  }
+  return out;
+}
+
+/** Processes whose command line contains `text` (a session path: nothing else has it). */
+function processesMentioning(text: string): ProcessRef[] {
+  const out: ProcessRef[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) continue;
+    } catch { continue; }
+    const ref = processRef(Number(entry));
+    if (ref) out.push(ref);
+  }
+  return out;
+}
+
+/** The processes and all their descendants (a conmon's container init and what it started). */
+function withDescendants(refs: ProcessRef[]): ProcessRef[] {
+  if (refs.length === 0) return refs;
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* gone */ }
+  }
+  const out = [...refs];
+  for (let i = 0; i < out.length; i++) {
+    for (const pid of children.get(out[i].pid) ?? []) {
+      const ref = processRef(pid);
+      if (ref && !out.some((r) => r.pid === pid)) out.push(ref);
+    }
+  }
+  return out;
 }
 
 function dedupe(refs: ProcessRef[]): ProcessRef[] {

@@ -19,8 +19,9 @@ export interface EffectsContext {
   root?: string;
 }
 
-export function containerName(sessionId: string, node: string): string {
-  return `nsplay-${sessionId}-${node}`;
+/** A container node's name in the runtime: its node name (the session has a container store of its own). */
+export function containerName(_sessionId: string, node: string): string {
+  return node;
 }
 
 const done = (argv: string[], started: number, code = 0, stderr = ''): CommandResult => ({ argv, code, stdout: '', stderr, ms: performance.now() - started });

@@ -7,8 +7,9 @@ import { DEFAULT_PROFILE, listLabIds, loadLab, loadProfile } from '../labs/catal
 import { driftOf } from '../plan/diff.ts';
 import { renderScript } from '../plan/script.ts';
 import type { Step } from '../plan/step.ts';
-import { detectRuntime, type ContainerRuntime } from '../runtime/runtime.ts';
-import { createSandbox, deadSessions, destroySandbox, liveHolder, newSessionId, orphanHolders } from '../sandbox/lifecycle.ts';
+import { detectRuntime, dockerEngineRuns, MACHINE_IMAGE_STORE, type ContainerRuntime, type RuntimeScope } from '../runtime/runtime.ts';
+import { prepareContainerStore, shimDir } from '../runtime/store.ts';
+import { createSandbox, deadSessions, destroySandbox, liveHolder, newSessionId, orphanHolders, resetSandbox } from '../sandbox/lifecycle.ts';
 import { sessionDir, isSessionId } from '../sandbox/paths.ts';
 import { killAndWait, processRef } from '../sandbox/procfs.ts';
 import { listSessionIds, readApplied, readRecord, writeApplied, writeRecord, type SessionRecord } from '../sandbox/store.ts';
@@ -30,11 +31,37 @@ export interface EngineOptions {
 
 const EMPTY: Topology = { version: 1, nodes: [], links: [] };
 
-export function createEngine(o: EngineOptions = {}): Engine {
+/** The engine plus what the lab runner needs: a reset that keeps the id, and the session's directory. */
+export interface SessionEngine extends Engine {
+  /**
+   * Returns a session to its lab's start under the same id: its processes, containers and namespaces
+   * end (a new holder: shells open in it must be reopened), its work directory is emptied, and the
+   * sandbox and the lab's start drawing are applied again.
+   */
+  reset(id: string): Promise<SessionInfo>;
+  /** The session's directory: state files, `work/` (where its host shells start), `bin/` (docker).
+   *  Async so the engine can live in another process (server/realtime/engine-proxy.ts). */
+  dir(id: string): Promise<string>;
+}
+
+/** Where a session's shells start: the seed's commands write files (bridge.conf, cni-bin/) here. */
+export function workDir(dir: string): string {
+  return path.join(dir, 'work');
+}
+
+export function createEngine(o: EngineOptions = {}): SessionEngine {
   const root = o.stateDir;
   const run = o.run ?? runCommand;
-  let runtime: ContainerRuntime | null = null;
-  const getRuntime = () => (runtime ??= detectRuntime(run));
+  // Containers live in the session's own store, managed inside its holder (server/runtime/store.ts).
+  const runtimeFor = (scope: RuntimeScope): ContainerRuntime => detectRuntime(run, scope);
+  const scopeOf = (rec: SessionRecord, holderPid: number): RuntimeScope => ({ sessionId: rec.id, dir: sessionDir(rec.id, root), holderPid });
+
+  /** The session's work directory and its `docker` (written again whenever the holder changes). */
+  function prepareSession(rec: SessionRecord, holderPid: number): void {
+    const dir = sessionDir(rec.id, root);
+    fs.mkdirSync(workDir(dir), { recursive: true });
+    prepareContainerStore({ sessionId: rec.id, dir, holderPid, runtime: dockerEngineRuns() ? 'docker' : 'podman', imageStore: MACHINE_IMAGE_STORE });
+  }
 
   function record(id: string): SessionRecord {
     const rec = isSessionId(id) ? readRecord(id, root) : null;
@@ -64,13 +91,13 @@ export function createEngine(o: EngineOptions = {}): Engine {
     const handle = handleOf(rec);
     const { next, previous } = plans(rec, drawing);
     const observed = await observeSession(rec.id, handle, run, next.plan, root);
-    const effects = sessionEffects({ sessionId: rec.id, handle, run, runtime: getRuntime, root });
+    const effects = sessionEffects({ sessionId: rec.id, handle, run, runtime: () => runtimeFor(scopeOf(rec, handle.holderPid)), root });
     const result = await applyPlan({ handle, plan: next.plan, previousPlan: previous.plan, observed, run, effects, onStep });
     if (result.ok) writeApplied(rec.id, drawing, root);
     return result;
   }
 
-  const engine: Engine = {
+  const engine: SessionEngine = {
     async create({ lab, owner }) {
       const labDoc = lab ? loadLab(lab, o.labsDir) : null;
       const profile = labDoc?.sandbox ?? DEFAULT_PROFILE;
@@ -79,13 +106,14 @@ export function createEngine(o: EngineOptions = {}): Engine {
       const ownerPid = owner.startsWith('server') && o.ownsSessions !== false ? processRef(process.pid) ?? undefined : undefined;
       try {
         const rec = await createSandbox({ id, owner, lab, profile, nodes: sandbox.nodes.map((n) => n.name), root, ownerPid });
+        prepareSession(rec, handleOf(rec).holderPid);
         const result = await applyDrawing(rec, labDoc?.start ?? EMPTY);
         if (!result.ok) throw new Error(`could not build the sandbox: ${result.error?.step.argv.join(' ')}: ${result.error?.stderr}`);
         const ready: SessionRecord = { ...rec, phase: 'ready', ownerPid };
         writeRecord(ready, root);
         return info(ready);
       } catch (e) {
-        await destroySandbox(id, getRuntime(), root).catch(() => undefined);
+        await destroySandbox(id, runtimeFor, root).catch(() => undefined);
         throw e;
       }
     },
@@ -100,7 +128,7 @@ export function createEngine(o: EngineOptions = {}): Engine {
 
     async destroy(id) {
       if (!isSessionId(id)) throw new SessionNotFound(id);
-      await withSessionLock(id, root, () => destroySandbox(id, getRuntime(), root));
+      await withSessionLock(id, root, () => destroySandbox(id, runtimeFor, root));
     },
 
     async apply(id, topology, onStep) {
@@ -136,8 +164,11 @@ export function createEngine(o: EngineOptions = {}): Engine {
       const handle = handleOf(rec);
       const known = node === 'host' || fs.existsSync(path.join(sessionDir(id, root), 'netns', node));
       if (!known) throw new Error(`session ${id} has no node '${node}'`);
-      const shell = argv ?? ['env', `PS1=[${node}] \\w# `, 'bash', '--norc', '--noprofile', '-i'];
-      return enterNode(handle, node, shell);
+      // The session's `docker` first on PATH; an interactive shell starts in the session's work directory.
+      const path_ = `PATH=${shimDir(sessionDir(id, root))}:${process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`;
+      if (!argv) fs.mkdirSync(workDir(sessionDir(id, root)), { recursive: true });
+      const shell = ['env', '-C', workDir(sessionDir(id, root)), path_, `PS1=[${node}] \\w# `, 'bash', '--norc', '--noprofile', '-i'];
+      return enterNode(handle, node, argv ? ['env', path_, ...argv] : shell);
     },
 
     async labs() {
@@ -147,10 +178,28 @@ export function createEngine(o: EngineOptions = {}): Engine {
       });
     },
 
+    async reset(id) {
+      return withSessionLock(id, root, async () => {
+        const rec = record(id);
+        const labDoc = rec.lab ? loadLab(rec.lab, o.labsDir) : null;
+        const fresh = await resetSandbox(id, runtimeFor, root);
+        prepareSession(fresh, handleOf(fresh).holderPid);
+        const result = await applyDrawing(fresh, labDoc?.start ?? EMPTY);
+        if (!result.ok) throw new Error(`could not rebuild the sandbox: ${result.error?.step.argv.join(' ')}: ${result.error?.stderr}`);
+        const ready: SessionRecord = { ...fresh, phase: 'ready' };
+        writeRecord(ready, root);
+        return info(ready);
+      });
+    },
+
+    async dir(id) {
+      return sessionDir(record(id).id, root);
+    },
+
     async reclaim() {
       const removed: string[] = [];
       for (const id of deadSessions(root)) {
-        await destroySandbox(id, getRuntime(), root);
+        await destroySandbox(id, runtimeFor, root);
         removed.push(id);
       }
       const orphans = orphanHolders(root);
