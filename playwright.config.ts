@@ -5,9 +5,12 @@ import { defineConfig } from '@playwright/test';
 
 const PORT = 3123;
 const serve = `node --import tsx server/index.ts --port ${PORT}`;
+// NSPLAY_BUILT=1 (set by scripts/test.sh after scripts/setup.sh built what was stale) skips a second build.
 const command = process.env.E2E_DEV === '1'
   ? `NSPLAY_DEV=1 exec ${serve}`
-  : `NEXT_TELEMETRY_DISABLED=1 node node_modules/next/dist/bin/next build && exec ${serve}`;
+  : process.env.NSPLAY_BUILT === '1'
+    ? `exec ${serve}`
+    : `NEXT_TELEMETRY_DISABLED=1 node node_modules/next/dist/bin/next build && exec ${serve}`;
 
 export default defineConfig({
   testDir: 'e2e',
