@@ -12,7 +12,7 @@ import { prepareContainerStore, shimDir } from '../runtime/store.ts';
 import { createSandbox, deadSessions, destroySandbox, liveHolder, newSessionId, orphanHolders, resetSandbox } from '../sandbox/lifecycle.ts';
 import { sessionDir, isSessionId } from '../sandbox/paths.ts';
 import { killAndWait, processRef } from '../sandbox/procfs.ts';
-import { listSessionIds, readApplied, readRecord, writeApplied, writeRecord, type SessionRecord } from '../sandbox/store.ts';
+import { listSessionIds, readApplied, readJournal, readRecord, writeApplied, writeRecord, type SessionRecord } from '../sandbox/store.ts';
 import type { Topology } from '../topology/schema.ts';
 import { applyPlan, pendingSteps, planFor } from './apply.ts';
 import { sessionEffects } from './effects.ts';
@@ -70,7 +70,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
   }
 
   function handleOf(rec: SessionRecord) {
-    const holder = liveHolder(rec);
+    const holder = liveHolder(rec, readJournal(rec.id, root));
     if (!holder) throw new Error(`session ${rec.id}'s sandbox is gone (its holder process died); destroy it and create a new one`);
     return { holderPid: holder.pid };
   }
