@@ -34,6 +34,8 @@ export function ruleSpec(rule: IptablesRule, tag?: string): string[] {
   }
   if (tag) spec.push('-m', 'comment', '--comment', tag);
   spec.push('-j', rule.jump);
+  // iptables-save prints REJECT's default explicitly; say it so the rule is recognised in the kernel.
+  if (rule.jump === 'REJECT') spec.push('--reject-with', 'icmp-port-unreachable');
   if (rule.jump === 'DNAT' && rule.toDestination) spec.push('--to-destination', rule.toDestination);
   if (rule.jump === 'SNAT' && rule.toSource) spec.push('--to-source', rule.toSource);
   return spec;

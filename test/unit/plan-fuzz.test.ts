@@ -47,7 +47,7 @@ const IPT_OPTIONS: Record<string, Slot> = {
   '-m': /^(tcp|udp|addrtype|statistic|comment)$/, '--sport': PORT, '--dport': PORT,
   '--dst-type': /^(LOCAL|UNICAST|BROADCAST)$/, '--mode': /^(random|nth)$/, '--probability': /^0\.\d+$|^[1-9]e-\d+$|^\d\.\d+e-\d+$/,
   '--every': UINT, '--packet': UINT, '--comment': /^nsplay:[A-Za-z0-9_.-]+$/,
-  '-j': CHAIN, '--to-destination': /^\d+\.\d+\.\d+\.\d+(:[1-9]\d{0,4})?$/, '--to-source': /^\d+\.\d+\.\d+\.\d+(:[1-9]\d{0,4})?$/,
+  '-j': CHAIN, '--reject-with': /^icmp-port-unreachable$/, '--to-destination': /^\d+\.\d+\.\d+\.\d+(:[1-9]\d{0,4})?$/, '--to-source': /^\d+\.\d+\.\d+\.\d+(:[1-9]\d{0,4})?$/,
 };
 
 function checkIp(argv: string[]): string[] {

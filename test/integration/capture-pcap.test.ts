@@ -1,0 +1,158 @@
+// Live capture on lab 3: a ping and an HTTP GET are seen as one-line summaries and read back from the
+// pcap by tshark; a flood is sampled and bounded; stopping, counting out, or destroying the session
+// leaves no tcpdump; bad filters are refused before anything runs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureInputError, createCaptureRegistry, formatSummary, startCapture, type PacketSummary } from '../../server/capture/index.ts';
+import { runCommand } from '../../server/exec/run.ts';
+import { createEngine } from '../../server/session/engine.ts';
+import { loadTopology } from '../../server/topology/load.ts';
+import { footprint, newProcesses, ROOT } from '../fixtures/probe/harness.ts';
+import { execa } from 'execa';
+import { TEST_STATE_DIR } from './env.ts';
+
+const engine = createEngine({ stateDir: TEST_STATE_DIR });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsplay-capture-test-'));
+
+async function sh(id: string, node: string, argv: string[], timeoutMs = 15_000) {
+  return runCommand(await engine.enterArgv(id, node, argv), { timeoutMs });
+}
+
+/** tshark reads the file inside the session's host (it never needs the machine's network). */
+async function tshark(id: string, file: string, fields = false) {
+  const argv = fields ? ['tshark', '-r', file, '-T', 'fields', '-e', 'frame.number'] : ['tshark', '-r', file, '-n'];
+  return sh(id, 'host', argv);
+}
+
+describe('capture', () => {
+  let id = '';
+  let nodes: string[] = [];
+  beforeAll(async () => {
+    id = (await engine.create({ lab: '03-bridge', owner: 'test' })).id;
+    const t = loadTopology(fs.readFileSync(path.join(ROOT, 'labs/03-bridge/final.yaml'), 'utf8'));
+    if (!t.ok) throw new Error('lab 3');
+    expect((await engine.apply(id, t.value)).ok).toBe(true);
+    nodes = Object.keys((await engine.status(id)).observed.namespaces);
+  }, 120_000);
+  afterAll(async () => {
+    if (id) await engine.destroy(id);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a ping and an HTTP GET on br0, and tshark reads them back from the pcap', async () => {
+    const before = await footprint(engine, id, nodes);
+    const file = path.join(dir, 'ping-http.pcap');
+    const c = await startCapture(engine, id, 'host', 'br0', 'icmp or tcp port 80', { pcapFile: file });
+    const seen: PacketSummary[] = [];
+    c.on('packets', (b) => seen.push(...b.packets));
+    expect((await sh(id, 'netns1', ['ping', '-c', '1', '-W', '1', '10.0.0.102'])).code).toBe(0);
+    const get = await sh(id, 'netns1', ['curl', '-sS', '-m', '3', 'http://1.1.1.1/']);
+    expect(get.stdout).toContain('hello from the internet');
+    await new Promise((r) => setTimeout(r, 300));
+    const stats = await c.stop();
+    const lines = seen.map(formatSummary);
+    expect(lines.find((l) => /ICMP 10\.0\.0\.101 > 10\.0\.0\.102: echo request/.test(l))).toBeDefined();
+    expect(lines.find((l) => /ICMP 10\.0\.0\.102 > 10\.0\.0\.101: echo reply/.test(l))).toBeDefined();
+    expect(seen.find((p) => p.proto === 'TCP' && p.dst === '1.1.1.1:80' && p.info.startsWith('Flags [S]'))).toBeDefined();
+    expect(seen.find((p) => p.proto === 'TCP' && p.info.includes('HTTP: GET / HTTP/1.1'))).toBeDefined();
+    expect(stats).toMatchObject({ running: false, dropped: 0, pcapCapped: false });
+    expect(stats.pcapPackets).toBe(stats.packets);
+    expect(stats.shown).toBe(stats.packets);
+    const read = await tshark(id, file);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout).toMatch(/10\.0\.0\.101 → 10\.0\.0\.102 +ICMP .*Echo \(ping\) request/);
+    expect(read.stdout).toMatch(/10\.0\.0\.102 → 10\.0\.0\.101 +ICMP .*Echo \(ping\) reply/);
+    expect(read.stdout).toMatch(/10\.0\.0\.101 → 1\.1\.1\.1 +HTTP .*GET \/ HTTP\/1\.1/);
+    expect(read.stdout).toMatch(/1\.1\.1\.1 → 10\.0\.0\.101 +HTTP .*HTTP\/1\.[01] 200 OK/);
+    const after = await footprint(engine, id, nodes);
+    expect(newProcesses(before, after)).toEqual([]);
+  });
+
+  it('ends by itself after --count packets on "any" of a node', async () => {
+    const c = await startCapture(engine, id, 'netns1', 'any', 'icmp', { count: 2 });
+    const batches: PacketSummary[][] = [];
+    const reading = (async () => { for await (const b of c) batches.push(b.packets); })();
+    await sh(id, 'netns1', ['ping', '-c', '3', '-i', '0.2', '-W', '1', '10.0.0.1']);
+    const stats = await c.ended;
+    await reading;
+    expect(stats.packets).toBe(2);
+    expect(batches.flat().map((p) => p.iface)).toEqual(['veth1', 'veth1']);
+  });
+
+  it('samples a flood and stays bounded; the pcap keeps every packet up to its cap', async () => {
+    const file = path.join(dir, 'flood.pcap');
+    const c = await startCapture(engine, id, 'host', 'br0', 'icmp', { pcapFile: file, ratePerSec: 100, pcapMaxBytes: 256 * 1024 });
+    let notes = '';
+    let shown = 0;
+    c.on('packets', (b) => { shown += b.packets.length; if (b.note) notes = b.note; });
+    const started = Date.now();
+    await sh(id, 'netns1', ['ping', '-f', '-w', '3', '-q', '10.0.0.102'], 20_000);
+    const seconds = (Date.now() - started) / 1000;
+    const stats = await c.stop();
+    console.log(`[capture] flood: ${stats.packets} packets in ${seconds.toFixed(1)} s, ${stats.shown} shown, ${stats.sampledOut} sampled out, ${stats.dropped} dropped, kernel ${stats.kernelDropped}; pcap ${stats.pcapPackets} packets, ${stats.pcapBytes} bytes; "${notes}"`);
+    expect(stats.packets).toBeGreaterThan(1000);
+    expect(shown).toBeLessThanOrEqual(100 * (seconds + 2));
+    expect(notes).toMatch(/packets, showing 1 in \d+/);
+    expect(stats.pcapCapped).toBe(true);
+    expect(fs.statSync(file).size).toBeLessThanOrEqual(256 * 1024);
+    expect(fs.statSync(file).size).toBe(stats.pcapBytes);
+    const read = await tshark(id, file, true);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout.trim().split('\n')).toHaveLength(stats.pcapPackets);
+  });
+
+  it('refuses bad filters and interfaces before anything runs, and reports what tcpdump refuses', async () => {
+    await expect(startCapture(engine, id, 'host', 'br0', '-w /tmp/x')).rejects.toThrow(/starts with '-'/);
+    await expect(startCapture(engine, id, 'host', 'br0', 'icmp; reboot')).rejects.toBeInstanceOf(CaptureInputError);
+    await expect(startCapture(engine, id, 'host', 'no-such0')).rejects.toThrow(/tcpdump could not capture on no-such0 in host/);
+    await expect(startCapture(engine, id, 'host', 'br0', 'icmp and and')).rejects.toThrow(/syntax error/);
+    const after = await footprint(engine, id, nodes);
+    expect(after.processes.filter((p) => p.endsWith(' tcpdump'))).toEqual([]);
+  });
+
+  it('nsplay capture prints tcpdump-like lines and writes the pcap', async () => {
+    const file = path.join(dir, 'cli.pcap');
+    // The real CLI, without the seed tests' tcpdump wrapper (it stops every tcpdump after one packet).
+    const child = execa(process.execPath, [path.join(ROOT, 'bin/nsplay.js'), 'capture', id, 'host', 'br0', '--filter', 'icmp', '--count', '2', '--pcap', file],
+      { reject: false, timeout: 60_000, env: { NSPLAY_STATE_DIR: TEST_STATE_DIR } });
+    let started = false;
+    child.stderr!.on('data', (d) => { if (String(d).includes('capturing on')) started = true; });
+    for (let i = 0; i < 300 && !started; i++) await new Promise((r) => setTimeout(r, 100));
+    await sh(id, 'netns1', ['ping', '-c', '1', '-W', '1', '10.0.0.102']);
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.stdout).toMatch(/br0 ICMP 10\.0\.0\.101 > 10\.0\.0\.102: echo request/);
+    expect(r.stderr).toMatch(/2 packets captured/);
+    expect((await tshark(id, file, true)).stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('the registry limits captures per session, stops an owner\'s on disconnect, deletes pcaps with the session', async () => {
+    const registry = createCaptureRegistry({ engine, pcapDir: path.join(dir, 'registry'), maxPerSession: 2 });
+    const a = await registry.start('socket-a', id, 'host', 'br0', 'icmp');
+    const b = await registry.start('socket-b', id, 'netns1', 'veth1');
+    await expect(registry.start('socket-a', id, 'netns2', 'veth3')).rejects.toThrow(/at most 2 captures/);
+    await sh(id, 'netns1', ['ping', '-c', '1', '-W', '1', '10.0.0.102']);
+    await registry.stopOwner('socket-a');
+    expect(a.stats().running).toBe(false);
+    expect(b.stats().running).toBe(true);
+    const file = registry.pcapPath(a.id)!;
+    expect(fs.statSync(file).size).toBeGreaterThan(24);
+    await registry.removeSession(id);
+    expect(b.stats().running).toBe(false);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(registry.list(id)).toEqual([]);
+  });
+
+  it('a destroyed session takes its captures with it', async () => {
+    const c = await startCapture(engine, id, 'netns2', 'veth3');
+    const pids = c.pids;
+    expect(fs.readFileSync(`/proc/${pids[0]}/comm`, 'utf8').trim()).toBe('tcpdump');
+    await engine.destroy(id);
+    const stats = await c.ended;
+    expect(stats.running).toBe(false);
+    for (const p of pids) expect(fs.existsSync(`/proc/${p}`), `tcpdump ${p}`).toBe(false);
+    id = '';
+  });
+});
