@@ -9,24 +9,29 @@ import { parseListeningPorts } from './parse-ss.ts';
 import { parseSysctlOutput } from './observe.ts';
 import type { NamespaceState } from './types.ts';
 
-// $1 = comma-separated sysctl keys (may be empty); $2… = namespace names ('host' = the holder's own).
+// $1 = comma-separated sysctl keys (may be empty); then pairs FLAGS NAME ('host' = the holder's own
+// namespace). FLAGS say what else to read there: i = iptables-save, s = listening ports, c = sysctls.
+// One `ip -j -batch` reads links, rules, ids, routes and neighbours (IPv6 entries are dropped by the parsers).
 export const OBSERVE_SCRIPT = `
 keys="$1"; shift
 IFS=, read -r -a sysctls <<< "$keys"
-for ns in "$@"; do
+while [ $# -ge 2 ]; do
+  flags="$1"; ns="$2"; shift 2
   if [ "$ns" = host ]; then ipn=(ip); in=(); else ipn=(ip -n "$ns"); in=(nsenter "--net=/run/netns/$ns" --); fi
   echo "@@ns $ns"
-  echo "@@batch-d"; printf 'addr show\\nrule show\\nnetns list-id\\n' | "\${ipn[@]}" -d -j -batch - 2>/dev/null
-  echo "@@batch-4"; printf 'route show table all\\nneigh show\\n' | "\${ipn[@]}" -4 -j -batch - 2>/dev/null
-  echo "@@iptables"; "\${in[@]}" iptables-save 2>/dev/null
-  echo "@@ss"; "\${in[@]}" ss -Hltn 2>/dev/null
-  echo "@@sysctl"; [ \${#sysctls[@]} -gt 0 ] && "\${in[@]}" sysctl "\${sysctls[@]}" 2>/dev/null
+  echo "@@batch"; printf 'addr show\\nrule show\\nnetns list-id\\nroute show table all\\nneigh show\\n' | "\${ipn[@]}" -d -j -batch - 2>/dev/null
+  echo "@@iptables"; [[ $flags == *i* ]] && "\${in[@]}" iptables-save 2>/dev/null
+  echo "@@ss"; [[ $flags == *s* ]] && "\${in[@]}" ss -Hltn 2>/dev/null
+  echo "@@sysctl"; [[ $flags == *c* ]] && [ \${#sysctls[@]} -gt 0 ] && "\${in[@]}" sysctl "\${sysctls[@]}" 2>/dev/null
 done
 echo "@@end"
 `;
 
-export function observeScriptArgv(nodes: string[], sysctlKeys: string[]): string[] {
-  return ['bash', '-c', OBSERVE_SCRIPT, 'nsplay-observe', sysctlKeys.join(','), ...nodes];
+export interface ObserveTarget { node: string; iptables: boolean; listening: boolean; sysctls: boolean }
+
+export function observeScriptArgv(targets: ObserveTarget[], sysctlKeys: string[]): string[] {
+  const pairs = targets.flatMap((t) => [`-${t.iptables ? 'i' : ''}${t.listening ? 's' : ''}${t.sysctls ? 'c' : ''}`, t.node]);
+  return ['bash', '-c', OBSERVE_SCRIPT, 'nsplay-observe', sysctlKeys.join(','), ...pairs];
 }
 
 function sections(block: string): Record<string, string> {
@@ -48,8 +53,7 @@ export function parseObserveOutput(text: string): NamespaceState[] {
     const nl = block.indexOf('\n');
     const node = block.slice(0, nl);
     const s = sections(block.slice(nl + 1));
-    const [addr = '', rule = '', ids = ''] = (s['batch-d'] ?? '').split('\n');
-    const [route = '', neigh = ''] = (s['batch-4'] ?? '').split('\n');
+    const [addr = '', rule = '', ids = '', route = '', neigh = ''] = (s.batch ?? '').split('\n');
     if (!addr.trim()) continue; // gone between listing and reading (every namespace has at least lo)
     states.push({
       node,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionHandle } from '../exec/enter.ts';
 import type { Runner } from '../exec/run.ts';
-import { observeScriptArgv, parseObserveOutput } from '../observe/session-script.ts';
+import { observeScriptArgv, parseObserveOutput, type ObserveTarget } from '../observe/session-script.ts';
 import type { ObservedState } from '../observe/types.ts';
 import type { Step } from '../plan/step.ts';
 import { sessionDir } from '../sandbox/paths.ts';
@@ -29,9 +29,17 @@ export async function observeSession(id: string, h: SessionHandle, run: Runner, 
     sysctlKeys.set(s.fact.node, [...(sysctlKeys.get(s.fact.node) ?? []), s.fact.key]);
   }
   const keys = [...new Set([...sysctlKeys.values()].flat())].sort();
+  // Read iptables, sockets and sysctls only where the plan has something there (and iptables in host).
+  const wants = (node: string, kinds: string[]) => plan.some((st) => st.node === node && kinds.includes(st.fact.kind));
+  const targets: ObserveTarget[] = nodes.map((node) => ({
+    node,
+    iptables: node === 'host' || wants(node, ['ipt', 'policy', 'chain']),
+    listening: wants(node, ['service']),
+    sysctls: wants(node, ['sysctl']),
+  }));
   // A few workers, each reading a share of the namespaces; a cut-off read must never look like "empty".
   const workers = Math.min(OBSERVE_WORKERS, nodes.length);
-  const shares = Array.from({ length: workers }, (_, w) => nodes.filter((_, i) => i % workers === w));
+  const shares = Array.from({ length: workers }, (_, w) => targets.filter((_, i) => i % workers === w));
   const outputs = await Promise.all(shares.map(async (share) => {
     const r = await run(['nsenter', '-t', String(h.holderPid), '-m', '-n', '--', ...observeScriptArgv(share, keys)], { timeoutMs: 10_000 + 300 * share.length });
     if (r.code !== 0 || !r.stdout.trimEnd().endsWith('@@end')) {
