@@ -24,6 +24,7 @@ import Inspector from './inspector/Inspector';
 import Palette from './Palette';
 import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
+import LabPanel from './LabPanel';
 import Toolbar, { ThemeToggle } from './Toolbar';
 
 interface SessionRef { token: string; id: string; lab?: string; source?: string }
@@ -241,6 +242,26 @@ function PlaygroundInner() {
     } catch (e) { showToast({ kind: 'error', text: `terminal in ${node}: ${(e as Error).message}` }); }
   }, [showToast, socket, tabs]);
 
+  // The lab panel types into the host shell: the open one, or a new one (which becomes the active tab).
+  const tabsRef = useRef<TermTab[]>(tabs);
+  tabsRef.current = tabs;
+  const hostTerminal = useCallback(async (): Promise<number> => {
+    if (!socket) throw new Error('not connected');
+    const existing = tabsRef.current.find((t) => t.node === 'host' && !t.exited);
+    if (existing) { setActiveTab(existing.id); return existing.id; }
+    const t = await request(socket, 'term:open', { node: 'host', cols: 100, rows: 24 });
+    setTabs((ts) => [...ts, { id: t.id, node: 'host' }]);
+    setActiveTab(t.id);
+    return t.id;
+  }, [socket]);
+
+  const labWasReset = useCallback(() => {
+    // The server closed every shell of the old holder.
+    for (const t of tabsRef.current) hub?.forget(t.id);
+    setTabs([]);
+    setActiveTab(undefined);
+  }, [hub]);
+
   const closeTerminal = useCallback((id: number) => {
     if (socket) request(socket, 'term:close', { id }, 5000).catch(() => {});
     hub?.forget(id);
@@ -369,6 +390,11 @@ function PlaygroundInner() {
     catch (e) { showToast({ kind: 'error', text: `export: ${(e as Error).message}` }); }
   }, [doc.name, rf, session?.lab, showToast]);
 
+  // In a lab the commands build the topology from a terminal: keep what the kernel grew in view.
+  const ghostKey = live?.ghosts.map((g) => g.name).join(',') ?? '';
+  const inLab = !!session?.lab;
+  useEffect(() => { if (inLab && screen === 'canvas') fitSoon(); }, [ghostKey, inLab, screen, fitSoon]);
+
   const themeToggle = <ThemeToggle dark={dark} onToggle={toggleTheme} />;
 
   if (screen !== 'canvas') {
@@ -380,7 +406,7 @@ function PlaygroundInner() {
   const labInfo = session?.lab ? labs?.find((l) => l.id === session.lab) : undefined;
   const labTitle = session?.lab ? (labInfo ? `${session.lab} · ${labInfo.title}` : `lab ${session.lab}`) : session?.source ?? (doc.name ? doc.name : 'Blank canvas');
   const singletons = new Set<NodeKind>(view.doc.nodes.some((n) => n.name === 'host') ? ['host'] : []);
-  const terminalNodes = [...new Set([...(status?.info.nodes ?? []), ...view.doc.nodes.filter((n) => n.kind !== 'bridge').map((n) => n.name), ...(live?.ghosts.map((g) => g.name) ?? [])])];
+  const terminalNodes = [...new Set([...(status?.info.nodes ?? []), ...view.doc.nodes.filter((n) => n.kind !== 'bridge').map((n) => n.name), ...(live?.ghosts.filter((g) => !g.bridge).map((g) => g.name) ?? [])])];
 
   return (
     <div className="flex h-full flex-col" data-testid="playground" data-observed-at={status?.observed.at} data-session={session?.id}>
@@ -412,7 +438,12 @@ function PlaygroundInner() {
       <div className="flex min-h-0 flex-1">
         <Palette onAdd={addFromPalette} disabled={singletons} />
         <div className="flex min-w-0 flex-1 flex-col">
-          <div className="relative min-h-0 flex-1">
+          <div className="flex min-h-0 flex-1">
+          {socket && session?.lab && (
+            <LabPanel socket={socket} sessionId={session.id} hostTerminal={hostTerminal} onReset={labWasReset}
+              onError={(text) => showToast({ kind: 'error', text })} />
+          )}
+          <div className="relative min-h-0 min-w-0 flex-1">
             <Canvas doc={doc} view={view} live={live} problems={problems} selection={selection} onSelect={setSelection} edit={edit}
               actions={{ adopt, openTerminal: (n) => void openTerminal(n) }} dark={dark} />
             {apply && <ApplyPanel state={apply} onConfirm={confirmApply} onClose={() => setApply(null)} />}
@@ -433,6 +464,7 @@ function PlaygroundInner() {
                 {toast.text}
               </div>
             )}
+          </div>
           </div>
           <div className="flex h-[34%] min-h-[180px] flex-none border-t" style={{ borderColor: 'var(--border)' }}>
             <TerminalDock socket={socket} hub={hub} tabs={tabs} active={activeTab} onActivate={setActiveTab} onClose={closeTerminal}

@@ -139,12 +139,24 @@ export function deriveFlow(input: DeriveInput): { nodes: Node[]; edges: Edge[] }
   const ys = Object.values(positions).map((p) => p.y);
   const right = xs.length ? Math.max(...xs) + 260 : 80;
   const top = ys.length ? Math.min(...ys) : 60;
-  (live?.ghosts ?? []).forEach((g, i) => {
+  // Hand-made bridges stand one column further right, so the observed cables run left to right.
+  const ghostRow = new Map<string, number>();
+  (live?.ghosts ?? []).forEach((g) => {
+    const col = g.bridge ? 'bridge' : 'netns';
+    const i = ghostRow.get(col) ?? 0;
+    ghostRow.set(col, i + 1);
     nodes.push({
-      id: g.name, type: 'ghost', position: { x: right, y: top + i * 150 }, draggable: false, selectable: true,
+      id: g.name, type: 'ghost', position: { x: g.bridge ? right + 300 : right, y: top + i * 150 + (g.bridge ? 75 : 0) }, draggable: false, selectable: true,
       selected: input.selectedNodes.has(g.name), data: { ghost: g } satisfies GhostNodeData,
     });
   });
+  // Observed cables between ghosts (a hand-made namespace plugged into a hand-made bridge).
+  const ghostEdges: Edge[] = (live?.ghostLinks ?? []).map((l) => ({
+    id: `ghost-${l.a}-${l.aIf}-${l.b}`, source: l.a, sourceHandle: 'ghost-out', target: l.b, targetHandle: 'ghost-in',
+    selectable: false, deletable: false, label: `${l.aIf} — ${l.bIf}`, className: 'ghost-edge',
+    style: { strokeDasharray: '6 4', stroke: l.up ? 'var(--ok)' : 'var(--muted)', strokeWidth: 1.5 },
+    labelStyle: { fontSize: 10, fontFamily: 'ui-monospace, monospace' },
+  }));
 
   const edges: Edge[] = doc.links.map((l, index) => ({
     id: `link-${index}`,
@@ -164,5 +176,5 @@ export function deriveFlow(input: DeriveInput): { nodes: Node[]; edges: Edge[] }
       infra: index < (input.sandboxLinks ?? 0),
     } satisfies VethEdgeData,
   }));
-  return { nodes, edges };
+  return { nodes, edges: [...edges, ...ghostEdges] };
 }

@@ -18,12 +18,17 @@ export interface NodeLive {
 
 export interface LinkLive { state: LinkState; ends: [ObservedLink | undefined, ObservedLink | undefined]; drift: Drift[] }
 
-export interface Ghost { name: string; ns: NamespaceState }
+/** Made outside the drawing: a namespace, or a bridge (then `ns` is the namespace it lives in). */
+export interface Ghost { name: string; ns: NamespaceState; bridge?: { in: string; link: ObservedLink; ports: string[] } }
+
+/** An observed veth between two ghosts (a namespace's end and the bridge its peer is a port of). */
+export interface GhostLink { a: string; b: string; aIf: string; bIf: string; up: boolean }
 
 export interface Live {
   nodes: Record<string, NodeLive>;
   links: LinkLive[];
   ghosts: Ghost[];
+  ghostLinks: GhostLink[];
   drift: Drift[];
   at: number;
 }
@@ -88,7 +93,32 @@ export function deriveLive(doc: Topology, status: SessionStatus | undefined): Li
   const infra = new Set(status.info.nodes);
   const ghosts: Ghost[] = Object.entries(spaces)
     .filter(([name]) => !drawn.has(name) && !infra.has(name) && !appliedNodes.has(name) && name !== 'host')
-    .map(([name, ns]) => ({ name, ns }));
+    .map(([name, ns]): Ghost => ({ name, ns }))
+    .sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true }));
 
-  return { nodes, links, ghosts, drift, at: observed.at };
+  // Bridges made by hand (a lab's `ip link add br0 type bridge`) in the host or in a ghost namespace.
+  const taken = new Set([...drawn, ...infra, ...ghosts.map((g) => g.name)]);
+  const bridgeHomes = ['host', ...ghosts.map((g) => g.name)];
+  const ghostBridges: Ghost[] = [];
+  for (const home of bridgeHomes) {
+    const ns = spaces[home];
+    for (const l of ns?.links ?? []) {
+      if (l.kind !== 'bridge' || known.has(`${home}/${l.ifname}`) || taken.has(l.ifname)) continue;
+      taken.add(l.ifname);
+      ghostBridges.push({ name: l.ifname, ns, bridge: { in: home, link: l, ports: ns.links.filter((p) => p.master === l.ifname).map((p) => p.ifname) } });
+    }
+  }
+  // A ghost namespace's veth whose peer is a port of a ghost bridge: match both ifindexes.
+  const ghostLinks: GhostLink[] = [];
+  for (const g of ghosts) {
+    for (const l of g.ns.links) {
+      if (l.kind !== 'veth' || l.peerIfindex === undefined) continue;
+      for (const b of ghostBridges) {
+        const peer = b.ns.links.find((p) => p.ifindex === l.peerIfindex && p.peerIfindex === l.ifindex && p.master === b.name);
+        if (peer) ghostLinks.push({ a: g.name, b: b.name, aIf: l.ifname, bIf: peer.ifname, up: l.operUp && peer.operUp });
+      }
+    }
+  }
+
+  return { nodes, links, ghosts: [...ghosts, ...ghostBridges], ghostLinks, drift, at: observed.at };
 }

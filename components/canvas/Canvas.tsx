@@ -74,7 +74,7 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     for (const c of changes) {
-      if (c.type !== 'select') continue;
+      if (c.type !== 'select' || !c.id.startsWith('link-')) continue;
       const index = Number(c.id.replace('link-', ''));
       onSelect((prev) => (c.selected ? { nodes: [], link: index } : prev.link === index ? { nodes: prev.nodes } : prev));
     }
@@ -112,7 +112,7 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
 
   const onDelete = useCallback(({ nodes: ns, edges: es }: { nodes: Node[]; edges: { id: string }[] }) => {
     const names = ns.filter((n) => n.type !== 'ghost' && !view.infra.has(n.id)).map((n) => n.id);
-    const links = es.map((e) => drawingLink(view, Number(e.id.replace('link-', '')))).filter((i): i is number => Number.isInteger(i));
+    const links = es.filter((e) => e.id.startsWith('link-')).map((e) => drawingLink(view, Number(e.id.replace('link-', '')))).filter((i): i is number => Number.isInteger(i));
     if (!names.length && !links.length) return;
     edit(`delete ${[...names, ...links.map((i) => `link ${i}`)].join(', ')}`, (d) => removeMany(d, names, links));
     onSelect({ nodes: [] });
@@ -141,6 +141,7 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
   }, []);
   const onEdgeContextMenu = useCallback((e: ReactMouseEvent, edge: { id: string }) => {
     e.preventDefault();
+    if (!edge.id.startsWith('link-')) return;
     setMenu({ x: e.clientX, y: e.clientY, link: Number(edge.id.replace('link-', '')) });
   }, []);
 

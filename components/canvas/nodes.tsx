@@ -243,8 +243,34 @@ function GhostNode({ data }: NodeProps<Node<GhostNodeData>>) {
   const actions = useContext(CanvasActionsContext);
   const g = data.ghost;
   const links = g.ns.links.filter((l) => l.kind !== 'loopback');
+  // Observed cables (flow.ts ghostEdges) leave a namespace on the right and enter a bridge on the left.
+  const handles = (
+    <>
+      <Handle type="source" id="ghost-out" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
+      <Handle type="target" id="ghost-in" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
+    </>
+  );
+  if (g.bridge) {
+    const b = g.bridge;
+    return (
+      <div className="topo-node kind-ghost" style={{ width: NODE_SIZE.ghost.w, minHeight: 60 }} data-kind="ghost-bridge" data-testid={`ghost-${g.name}`}>
+        {handles}
+        <div className="title">
+          <span className={`status-dot ${b.link.operUp || b.link.up ? 'up' : ''}`} />
+          <KindIcon kind="bridge" />
+          <span className="truncate">{g.name}</span>
+          <span className="kind ml-auto">observed</span>
+        </div>
+        <div className="body">
+          <div>{b.link.addresses.join(' ') || 'no address'} · {b.link.up ? 'UP' : 'DOWN'}</div>
+          <div className="truncate">{b.ports.length ? `ports: ${b.ports.join(', ')}` : 'no ports yet'}</div>
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="topo-node kind-ghost" style={{ width: NODE_SIZE.ghost.w, minHeight: 80 }} data-kind="ghost" data-testid={`ghost-${g.name}`}>
+      {handles}
       <div className="title">
         <span className="status-dot up" />
         <KindIcon kind="ghost" />

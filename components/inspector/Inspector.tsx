@@ -45,6 +45,15 @@ export default function Inspector(props: Props) {
           <div className="mono text-[12px]">{sandboxLink.b.node}:{sandboxLink.b.ifname} {(sandboxLink.b.addresses ?? []).join(' ')}</div>
           <p className="muted mt-2">This cable is the sandbox&apos;s wiring (like the VM&apos;s network cards in the seed). It is always there and cannot be edited.</p>
         </div>
+      ) : ghost?.bridge ? (
+        <div className="p-3" data-testid={`inspect-ghost-${ghost.name}`}>
+          <div className="text-[15px] font-bold">{ghost.name}</div>
+          <p className="muted mt-1">This bridge exists in the kernel ({ghost.bridge.in}) but not in your drawing: it was made by hand (e.g. <span className="mono">ip link add name {ghost.name} type bridge</span>).</p>
+          <div className="mono mt-2 text-[11.5px]">
+            <div>{ghost.name} <span className="muted">bridge {ghost.bridge.link.up ? 'UP' : 'DOWN'}</span> {ghost.bridge.link.addresses.join(' ')}</div>
+            {ghost.bridge.ports.map((p) => <div key={p}>port {p}</div>)}
+          </div>
+        </div>
       ) : ghost ? (
         <div className="p-3" data-testid={`inspect-ghost-${ghost.name}`}>
           <div className="text-[15px] font-bold">{ghost.name}</div>

@@ -8,6 +8,7 @@ import type { Topology } from '../topology/schema.ts';
 import {
   CLIENT_EVENTS, invalidPayload, schemas, type Ack, type ClientToServerEvents, type ServerToClientEvents,
 } from './contract.ts';
+import type { LabService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
 import { createSessionHub, type Binding } from './sessions.ts';
 import { createTerminals, type TerminalOptions, type TerminalSet } from './terminals.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   accessToken?: string;
   terminals?: TerminalOptions;
   log?: (msg: string) => void;
+  /** The lab runner (default: the engine proxy's, which runs it in the engine's process). */
+  labs?: LabService;
   /** The sandbox a lab's session runs in and the drawing it starts from (none in tests). */
   sandboxOf?: (lab?: string) => { sandbox: Topology; start: Topology };
 }
@@ -58,6 +61,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     pingTimeout: 10_000,
   });
   const terminals = new Map<string, TerminalSet>();
+  const labService = deps.labs ?? (deps.engine as Engine & { lab?: LabService }).lab;
   const hub = createSessionHub(deps.engine, {
     graceMs: deps.graceMs ?? 15_000,
     pollMs: deps.pollMs ?? 1000,
@@ -189,6 +193,45 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     on('term:close', (p) => {
       if (!terms.close(p.id)) throw new Error(`no terminal ${p.id}`);
       return null;
+    });
+
+    const labOf = (): { b: Binding; lab: string; labs: LabService } => {
+      const b = bound();
+      if (!b.lab) throw new Error('this session was not opened for a lab');
+      if (!labService) throw new Error('labs are not available on this server');
+      return { b, lab: b.lab, labs: labService };
+    };
+    on('lab:load', async () => {
+      const { b, lab, labs } = labOf();
+      const [view, progress] = await Promise.all([labs.load(lab), labs.progress(b.id)]);
+      return { lab: view, progress };
+    });
+    on('lab:progress', async () => {
+      const { b, labs } = labOf();
+      return labs.progress(b.id);
+    });
+    on('lab:check', async (p) => {
+      const { b, labs } = labOf();
+      const result = await labs.check(b.id, { step: p.step });
+      io.to(room(b.id)).emit('lab:progress', result.progress);
+      void hub.refresh(b, true);
+      return result;
+    });
+    on('lab:reset', async () => {
+      const { b, labs } = labOf();
+      if (b.applying) throw new Error('an apply is running for this session: reset after it');
+      b.applying = true;
+      try {
+        // The session gets a new holder: shells entered into the old one are gone with it.
+        for (const sid of b.sockets) terminals.get(sid)?.closeAll();
+        const progress = await labs.reset(b.id);
+        io.to(room(b.id)).emit('lab:progress', progress);
+        return progress;
+      } finally {
+        b.applying = false;
+        b.settledAt = Date.now();
+        void hub.refresh(b, true);
+      }
     });
 
     socket.on('disconnect', (reason) => {

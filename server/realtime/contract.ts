@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Step } from '../plan/step.ts';
 import type { ApplyResult, LabSummary, SessionInfo, SessionStatus, StepEvent } from '../session/types.ts';
 import type { Topology } from '../topology/schema.ts';
+import type { LabCheck, LabView } from '../labs/runner.ts';
+import type { LabProgress } from '../labs/progress.ts';
 import type { FieldError } from '../topology/load.ts';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string; fields?: FieldError[] };
@@ -14,6 +16,8 @@ const LabId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: "a lab id
 const NodeRef = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, { message: 'a node name uses letters, digits, _ . -' });
 const TermId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Cells = z.number().int().min(1).max(500);
+/** A lab step, 0-based (the runner's numbering; the page shows it 1-based). */
+const LabStepIndex = z.number().int().min(0).max(999);
 /** The document is validated by the engine's own schema where it is used; here only its outer shape. */
 const Document = z.object({}).passthrough();
 
@@ -29,6 +33,10 @@ export const schemas = {
   'term:resize': z.object({ id: TermId, cols: Cells, rows: Cells }).strict(),
   'term:ack': z.object({ id: TermId, bytes: z.number().int().min(0).max(2 ** 31) }).strict(),
   'term:close': z.object({ id: TermId }).strict(),
+  'lab:load': z.object({}).strict(),
+  'lab:progress': z.object({}).strict(),
+  'lab:check': z.object({ step: LabStepIndex.optional() }).strict(),
+  'lab:reset': z.object({}).strict(),
 } as const;
 
 export type Payload<E extends keyof typeof schemas> = z.output<(typeof schemas)[E]>;
@@ -43,6 +51,9 @@ export interface OpenedSession {
   /** The drawing a new session of this lab starts with. */
   start: Topology;
 }
+
+/** The session's lab for the panel and where the learner is in it. */
+export interface LabState { lab: LabView; progress: LabProgress }
 
 export interface Preview { steps: Step[]; script: string }
 export interface TermOpened { id: number; node: string }
@@ -59,6 +70,13 @@ export interface ClientToServerEvents {
   'term:resize': (p: Payload<'term:resize'>, ack?: AckFn<null>) => void;
   'term:ack': (p: Payload<'term:ack'>) => void;
   'term:close': (p: Payload<'term:close'>, ack?: AckFn<null>) => void;
+  /** The session's lab (steps, prose, check sentences) and its persisted progress. */
+  'lab:load': (p: Payload<'lab:load'>, ack: AckFn<LabState>) => void;
+  'lab:progress': (p: Payload<'lab:progress'>, ack: AckFn<LabProgress>) => void;
+  /** Evaluates one step's checks against the kernel (default: the current step); records progress. */
+  'lab:check': (p: Payload<'lab:check'>, ack: AckFn<LabCheck>) => void;
+  /** Back to the lab's start under the same session: new namespaces, so every terminal is closed. */
+  'lab:reset': (p: Payload<'lab:reset'>, ack: AckFn<LabProgress>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -71,10 +89,12 @@ export interface ServerToClientEvents {
   /** Output the server threw away because the page could not keep up (never silent). */
   'term:dropped': (p: { id: number; bytes: number }) => void;
   'server:error': (p: { event: string; error: string }) => void;
+  /** A lab's progress changed (a check ran or the lab was reset), for every page of the session. */
+  'lab:progress': (p: LabProgress) => void;
 }
 
 export type ClientEvent = keyof ClientToServerEvents;
-export type { ApplyResult, LabSummary, SessionInfo, SessionStatus, StepEvent };
+export type { ApplyResult, LabCheck, LabProgress, LabSummary, LabView, SessionInfo, SessionStatus, StepEvent };
 
 /** Every event the client may send; anything else is refused. */
 export const CLIENT_EVENTS = Object.keys(schemas) as ClientEvent[];

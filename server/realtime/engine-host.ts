@@ -1,15 +1,29 @@
 // The engine's own process (see engine-proxy.ts): answers engine calls from the web server over IPC.
 // It lives as long as the server's IPC channel; Ctrl-C reaches the server, which shuts it down in order.
+import { createLabRunner } from '../labs/runner.ts';
 import { createEngine } from '../session/engine.ts';
 import type { Engine } from '../session/types.ts';
-import type { Reply, Request } from './engine-proxy.ts';
+import { LAB_METHODS, type LabService, type Reply, type Request } from './engine-proxy.ts';
 
 const engine = createEngine();
+// The lab runner next to the engine it drives (its checks spawn as many processes as status reads).
+const runner = createLabRunner({ engine });
+const lab: LabService = {
+  load: async (labId) => runner.load(labId),
+  progress: (id) => runner.progress(id),
+  check: (id, o) => runner.check(id, o),
+  reset: (id) => runner.reset(id),
+};
 const send = (r: Reply) => { if (process.connected) process.send!(r); };
 
 process.on('message', async (m: Request) => {
   try {
-    const fn = engine[m.method] as (...a: unknown[]) => Promise<unknown>;
+    if ((LAB_METHODS as string[]).includes(m.method)) {
+      const fn = lab[m.method.slice(4) as keyof LabService] as (...a: unknown[]) => Promise<unknown>;
+      send({ id: m.id, ok: true, value: await fn(...m.args) });
+      return;
+    }
+    const fn = engine[m.method as keyof Engine] as (...a: unknown[]) => Promise<unknown>;
     if (typeof fn !== 'function') throw new Error(`no engine method '${String(m.method)}'`);
     const args = m.method === 'apply' && m.steps ? [...m.args, (step: Parameters<NonNullable<Parameters<Engine['apply']>[2]>>[0]) => send({ id: m.id, step })] : m.args;
     send({ id: m.id, ok: true, value: await fn.apply(engine, args) });

@@ -5,18 +5,32 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabCheck, LabView } from '../labs/runner.ts';
+import type { LabProgress } from '../labs/progress.ts';
 import type { Engine, StepEvent } from '../session/types.ts';
 
 export type EngineMethod = Exclude<keyof Engine, never>;
 const METHODS: EngineMethod[] = ['create', 'list', 'info', 'destroy', 'apply', 'preview', 'status', 'enterArgv', 'labs', 'reclaim'];
 
-export interface Request { id: number; method: EngineMethod; args: unknown[]; steps?: boolean }
+/** The lab runner's calls the page needs; the runner lives with the engine in the engine's process. */
+export interface LabService {
+  load(labId: string): Promise<LabView>;
+  progress(sessionId: string): Promise<LabProgress>;
+  check(sessionId: string, opts?: { step?: number; all?: boolean }): Promise<LabCheck>;
+  reset(sessionId: string): Promise<LabProgress>;
+}
+export type LabMethod = `lab.${keyof LabService}`;
+export const LAB_METHODS: LabMethod[] = ['lab.load', 'lab.progress', 'lab.check', 'lab.reset'];
+
+export interface Request { id: number; method: EngineMethod | LabMethod; args: unknown[]; steps?: boolean }
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; fields?: unknown } }
   | { id: number; step: StepEvent };
 
 export interface EngineProxy extends Engine {
+  /** The lab runner, in the engine's process. */
+  lab: LabService;
   close(): Promise<void>;
   pid(): number | undefined;
 }
@@ -53,7 +67,7 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
     return c;
   }
 
-  function call<T>(method: EngineMethod, args: unknown[], onStep?: (e: StepEvent) => void): Promise<T> {
+  function call<T>(method: EngineMethod | LabMethod, args: unknown[], onStep?: (e: StepEvent) => void): Promise<T> {
     if (closing) return Promise.reject(new Error('the server is shutting down'));
     child ??= start();
     const id = next++;
@@ -71,8 +85,16 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
     return call(m, args);
   }])) as unknown as Engine;
 
+  const lab: LabService = {
+    load: (labId) => call('lab.load', [labId]),
+    progress: (id) => call('lab.progress', [id]),
+    check: (id, o) => call('lab.check', [id, o ?? {}]),
+    reset: (id) => call('lab.reset', [id]),
+  };
+
   return {
     ...proxy,
+    lab,
     pid: () => child?.pid,
     async close() {
       closing = true;
