@@ -90,7 +90,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
   async function applyDrawing(rec: SessionRecord, drawing: Topology, onStep?: (e: StepEvent) => void): Promise<ApplyResult> {
     const handle = handleOf(rec);
     const { next, previous } = plans(rec, drawing);
-    const observed = await observeSession(rec.id, handle, run, next.plan, root);
+    const observed = await observeSession(rec.id, handle, run, [...next.plan, ...previous.plan], root);
     const effects = sessionEffects({ sessionId: rec.id, handle, run, runtime: () => runtimeFor(scopeOf(rec, handle.holderPid)), root });
     const result = await applyPlan({ handle, plan: next.plan, previousPlan: previous.plan, observed, run, effects, onStep });
     if (result.ok) writeApplied(rec.id, drawing, root);
@@ -147,7 +147,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
     async preview(id, topology) {
       const rec = record(id);
       const { next, previous } = plans(rec, topology);
-      const observed = await observeSession(rec.id, handleOf(rec), run, next.plan, root);
+      const observed = await observeSession(rec.id, handleOf(rec), run, [...next.plan, ...previous.plan], root);
       const drawingOnly = planFor(EMPTY, topology, { sessionId: rec.id, wwwRoot: '/srv/nsplay' }).plan;
       return { steps: pendingSteps(next.plan, previous.plan, observed), script: renderScript(drawingOnly, topology.name ?? 'nsplay topology') };
     },

@@ -21,6 +21,11 @@ export function sessionNamespaces(id: string, root?: string): string[] {
 
 const OBSERVE_WORKERS = 4;
 
+/** `plan`: every step whose facts may be compared (the next and the previous drawing's), so their namespaces' iptables, sockets and sysctls are read. */
+/**
+ * `plan`: every step whose facts may be compared — the next drawing's and the previous one's (removals) —
+ * so the namespaces they touch get their iptables, sockets and sysctls read.
+ */
 export async function observeSession(id: string, h: SessionHandle, run: Runner, plan: Step[] = [], root?: string): Promise<ObservedState> {
   const nodes = ['host', ...sessionNamespaces(id, root)];
   const sysctlKeys = new Map<string, string[]>();

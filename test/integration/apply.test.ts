@@ -81,6 +81,17 @@ describe('drift, repair, removal, destroy', () => {
     expect(st.drift).toEqual([]);
   });
 
+  it('removes an iptables rule the drawing dropped from a namespace', async () => {
+    const withRule = final('01-rootns-netns');
+    withRule.nodes = withRule.nodes.map((n) => n.name !== 'netns1' ? n
+      : { ...n, iptables: { rules: [{ table: 'filter', chain: 'OUTPUT', destination: '10.0.0.201', jump: 'DROP' }] } });
+    expect((await engine.apply(id, withRule)).ok).toBe(true);
+    expect((await sh(id, 'netns1', ['ping', '-c1', '-W1', '10.0.0.201'])).code).not.toBe(0);
+    expect((await engine.apply(id, final('01-rootns-netns'))).ok).toBe(true);
+    expect((await sh(id, 'netns1', ['iptables', '-S', 'OUTPUT'])).stdout).not.toContain('DROP');
+    expect((await sh(id, 'netns1', ['ping', '-c1', '-W1', '10.0.0.201'])).code).toBe(0);
+  });
+
   it(`runs zero commands for any of the ${INVALID.length} invalid documents of the validation table`, async () => {
     commands = 0;
     for (const c of INVALID) {
