@@ -1,5 +1,6 @@
-// Observe one node's network namespace: run the read-only commands in it (through an injected
-// runner, so tests feed captured output), parse, and return its NamespaceState.
+// Observe one node's network namespace command by command, through an injected runner (tests feed
+// captured output). The engine reads a whole session at once with session-script.ts; both turn raw
+// outputs into a NamespaceState with buildNamespaceState.
 import { parseIpAddrJson, parseIpNeighJson, parseIpRouteJson, parseIpRuleJson, parseNetnsIds } from './parse-ip.ts';
 import { parseIptablesSave } from './parse-iptables.ts';
 import { parseListeningPorts } from './parse-ss.ts';
@@ -57,6 +58,24 @@ async function stdoutOf(run: RunIn, node: string, argv: readonly string[], accep
   }
 }
 
+/** The raw outputs of one namespace's reads, as text. */
+export interface NamespaceTexts { addr: string; route: string; rule: string; neigh: string; netnsIds: string; iptables: string; listening: string; sysctls: string }
+
+/** Parse one namespace's raw outputs into its NamespaceState (shared by every observer). */
+export function buildNamespaceState(node: string, t: NamespaceTexts): NamespaceState {
+  return {
+    node,
+    links: parseIpAddrJson(t.addr),
+    routes: parseIpRouteJson(t.route),
+    rules: parseIpRuleJson(t.rule),
+    neighbors: parseIpNeighJson(t.neigh),
+    sysctls: parseSysctlOutput(t.sysctls),
+    iptables: parseIptablesSave(t.iptables),
+    listening: parseListeningPorts(t.listening),
+    netnsIds: parseNetnsIds(t.netnsIds),
+  };
+}
+
 export async function observeNamespace(run: RunIn, node: string, opts: ObserveOptions = {}): Promise<NamespaceState> {
   const keys = opts.sysctlKeys ?? [];
   const c = OBSERVE_COMMANDS;
@@ -70,17 +89,7 @@ export async function observeNamespace(run: RunIn, node: string, opts: ObserveOp
     stdoutOf(run, node, c.listening),
     keys.length > 0 ? stdoutOf(run, node, sysctlCommand(keys), true) : Promise.resolve(''),
   ]);
-  const state: NamespaceState = {
-    node,
-    links: parseIpAddrJson(addr),
-    routes: parseIpRouteJson(route),
-    rules: parseIpRuleJson(rule),
-    neighbors: parseIpNeighJson(neigh),
-    sysctls: parseSysctlOutput(sysctls),
-    iptables: parseIptablesSave(iptables),
-    listening: parseListeningPorts(listening),
-    netnsIds: parseNetnsIds(netnsIds),
-  };
+  const state = buildNamespaceState(node, { addr, route, rule, neigh, netnsIds, iptables, listening, sysctls });
   if (opts.inode !== undefined) state.inode = opts.inode;
   return state;
 }

@@ -3,10 +3,7 @@
 // One spawn from Node instead of eight per namespace (spawning from a large Node process is slow).
 // Pure: the script is a constant (names arrive as arguments, never inside the script text) and the
 // parser turns the combined output into NamespaceStates.
-import { parseIpAddrJson, parseIpNeighJson, parseIpRouteJson, parseIpRuleJson, parseNetnsIds } from './parse-ip.ts';
-import { parseIptablesSave } from './parse-iptables.ts';
-import { parseListeningPorts } from './parse-ss.ts';
-import { parseSysctlOutput } from './observe.ts';
+import { buildNamespaceState } from './observe.ts';
 import type { NamespaceState } from './types.ts';
 
 // $1 = comma-separated sysctl keys (may be empty); then pairs FLAGS NAME ('host' = the holder's own
@@ -55,17 +52,10 @@ export function parseObserveOutput(text: string): NamespaceState[] {
     const s = sections(block.slice(nl + 1));
     const [addr = '', rule = '', ids = '', route = '', neigh = ''] = (s.batch ?? '').split('\n');
     if (!addr.trim()) continue; // gone between listing and reading (every namespace has at least lo)
-    states.push({
-      node,
-      links: parseIpAddrJson(addr),
-      routes: parseIpRouteJson(route),
-      rules: parseIpRuleJson(rule),
-      neighbors: parseIpNeighJson(neigh),
-      sysctls: parseSysctlOutput(s.sysctl ?? ''),
-      iptables: parseIptablesSave(s.iptables ?? ''),
-      listening: parseListeningPorts(s.ss ?? ''),
-      netnsIds: parseNetnsIds(ids),
-    });
+    states.push(buildNamespaceState(node, {
+      addr, route, rule, neigh, netnsIds: ids,
+      iptables: s.iptables ?? '', listening: s.ss ?? '', sysctls: s.sysctl ?? '',
+    }));
   }
   return states;
 }
