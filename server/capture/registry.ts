@@ -12,6 +12,8 @@ export interface CaptureRegistryOptions {
   pcapDir?: string;
   /** Captures running at once per session (default 4). */
   maxPerSession?: number;
+  /** Stopped captures (and their pcaps) kept per session for download (default 16); older ones are deleted. */
+  keepStopped?: number;
   pcapMaxBytes?: number;
 }
 
@@ -39,6 +41,12 @@ export function createCaptureRegistry(o: CaptureRegistryOptions): CaptureRegistr
     async start(owner, sessionId, node, iface, filter = '', opts = {}) {
       if (running(sessionId).length >= (o.maxPerSession ?? 4)) {
         throw new CaptureInputError(`at most ${o.maxPerSession ?? 4} captures run at once in a session; stop one first`);
+      }
+      // Keep the newest stopped captures only: their pcaps take disk space until the session ends.
+      const stopped = [...captures.entries()].filter(([, c]) => c.capture.sessionId === sessionId && !c.capture.stats().running);
+      for (const [cid, c] of stopped.slice(0, Math.max(0, stopped.length - (o.keepStopped ?? 16) + 1))) {
+        if (c.capture.pcapFile) fs.rmSync(c.capture.pcapFile, { force: true });
+        captures.delete(cid);
       }
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${sessionId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.pcap`);

@@ -1,14 +1,18 @@
 // createApplication: one http.Server serving the Next.js page and socket.io. Every handler parses
 // its payload with the contract's schema first; a malformed event gets an error ack and changes nothing.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { createCaptureRegistry, type Capture, type CaptureRegistry } from '../capture/index.ts';
+import { stateDir } from '../sandbox/paths.ts';
 import type { Engine } from '../session/types.ts';
 import { validateTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import {
-  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type ClientToServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type CaptureInfo, type ClientToServerEvents, type ServerToClientEvents,
 } from './contract.ts';
-import type { LabService } from './engine-proxy.ts';
+import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
 import { createSessionHub, type Binding } from './sessions.ts';
 import { createTerminals, type TerminalOptions, type TerminalSet } from './terminals.ts';
@@ -31,6 +35,10 @@ export interface AppDeps {
   log?: (msg: string) => void;
   /** The lab runner (default: the engine proxy's, which runs it in the engine's process). */
   labs?: LabService;
+  /** Probes and matrices (default: the engine proxy's, which runs them in the engine's process). */
+  probes?: ProbeService;
+  /** Live captures (default: a registry over `engine`, pcaps in <state dir>/pcap). */
+  captures?: CaptureRegistry;
   /** The sandbox a lab's session runs in and the drawing it starts from (none in tests). */
   sandboxOf?: (lab?: string) => { sandbox: Topology; start: Topology };
 }
@@ -45,12 +53,21 @@ export interface Application {
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const room = (id: string) => `session:${id}`;
+/** Probes (and matrices) running at once in one session. */
+const MAX_PROBES = 3;
+
+/** Where a capture's pcap is downloaded: the session token proves the page owns it. */
+export const pcapUrl = (captureId: string, token: string) => `/pcap/${captureId}.pcap?session=${token}`;
+const PCAP_ROUTE = /^\/pcap\/([a-f0-9]{8})\.pcap\?session=([a-f0-9]{32})$/;
 
 export function createApplication(httpServer: HttpServer, deps: AppDeps): Application {
   const log = deps.log ?? ((m: string) => console.log(`[nsplay] ${m}`));
+  const captures = deps.captures ?? createCaptureRegistry({ engine: deps.engine, pcapDir: path.join(stateDir(), 'pcap') });
+  const probes = deps.probes ?? (deps.engine as Engine & { probe?: ProbeService }).probe;
   // The page handler must be registered before socket.io wraps the server's request listeners.
   httpServer.on('request', (req, res) => {
     if (req.url?.startsWith('/socket.io/')) return;
+    if (req.url?.startsWith('/pcap/')) { servePcap(req, res); return; }
     if (deps.next) void deps.next.handle(req, res);
     else { res.statusCode = 404; res.end('not found\n'); }
   });
@@ -69,6 +86,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     push: (b, state) => { io.to(room(b.id)).emit('topology:state', state); },
     closed: (b, reason) => {
       io.to(room(b.id)).emit('session:closed', { id: b.id, reason });
+      void captures.removeSession(b.id).catch((e: Error) => log(`captures of ${b.id}: ${e.message}`));
       for (const sid of b.sockets) {
         io.sockets.sockets.get(sid)?.leave(room(b.id));
         terminals.get(sid)?.closeAll();
@@ -90,6 +108,31 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       next();
     });
   }
+
+  /** GET /pcap/<capture>.pcap?session=<token>: the capture's pcap, to the page of its session only. */
+  function servePcap(req: IncomingMessage, res: ServerResponse) {
+    const m = PCAP_ROUTE.exec(req.url ?? '');
+    const b = m ? hub.bindings().find((x) => x.token === m[2] && !x.closed) : undefined;
+    const c = m && b ? captures.get(m[1]) : undefined;
+    const file = c && c.sessionId === b!.id ? captures.pcapPath(c.id) : undefined;
+    if (req.method !== 'GET' || !c || !file || !fs.existsSync(file)) {
+      res.statusCode = 404;
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.end('no such capture in your session (it ends with the session)\n');
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/vnd.tcpdump.pcap');
+    res.setHeader('content-disposition', `attachment; filename="nsplay-${c.node}-${c.iface}-${c.id}.pcap"`);
+    res.setHeader('cache-control', 'no-store');
+    fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  }
+
+  const captureInfo = (c: Capture, token: string): CaptureInfo => ({
+    captureId: c.id, node: c.node, iface: c.iface, filter: c.filter, stats: c.stats(), pcapUrl: pcapUrl(c.id, token),
+  });
+  const probing = new Map<string, number>();
+  let probeSeq = 0;
 
   io.on('connection', (socket: AppSocket) => {
     const terms = createTerminals({
@@ -234,7 +277,56 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       }
     });
 
+    async function limitedProbe<T>(b: Binding, run: () => Promise<T>): Promise<T> {
+      if (!probes) throw new Error('probes are not available on this server');
+      const n = probing.get(b.id) ?? 0;
+      if (n >= MAX_PROBES) throw new Error(`${MAX_PROBES} probes are already running in this session; wait for one to finish`);
+      probing.set(b.id, n + 1);
+      try { return await run(); } finally {
+        const left = (probing.get(b.id) ?? 1) - 1;
+        if (left > 0) probing.set(b.id, left); else probing.delete(b.id);
+      }
+    }
+    on('probe:run', async (p) => {
+      const b = bound();
+      const id = ++probeSeq;
+      io.to(room(b.id)).emit('probe:result', { id, from: p.from, to: p.to, by: socket.id });
+      try {
+        const result = await limitedProbe(b, () => probes!.run(b.id, p.from, p.to));
+        io.to(room(b.id)).emit('probe:result', { id, from: p.from, to: p.to, by: socket.id, result });
+        return result;
+      } catch (e) {
+        io.to(room(b.id)).emit('probe:result', { id, from: p.from, to: p.to, by: socket.id, error: (e as Error).message });
+        throw e;
+      }
+    });
+    on('probe:matrix', async (p) => {
+      const b = bound();
+      return limitedProbe(b, () => probes!.matrix(b.id, p.nodes));
+    });
+
+    on('capture:start', async (p) => {
+      const b = bound();
+      const c = await captures.start(socket.id, b.id, p.node, p.iface, p.filter ?? '');
+      const to = io.to(room(b.id));
+      c.on('packets', (batch) => to.emit('capture:packets', batch));
+      c.on('end', (stats) => to.emit('capture:end', { captureId: c.id, stats }));
+      if (socket.disconnected) await captures.stop(c.id);
+      return captureInfo(c, b.token);
+    });
+    on('capture:stop', async (p) => {
+      const b = bound();
+      const c = captures.get(p.captureId);
+      if (!c || c.sessionId !== b.id) throw new Error(`no capture ${p.captureId} in this session`);
+      return c.stop();
+    });
+    on('capture:list', () => {
+      const b = bound();
+      return captures.list(b.id).map((c) => captureInfo(c, b.token));
+    });
+
     socket.on('disconnect', (reason) => {
+      void captures.stopOwner(socket.id).catch((e: Error) => log(`captures of ${socket.id}: ${e.message}`));
       if (terms.pids().length) log(`socket ${socket.id} disconnected (${reason}): closing its terminals`);
       terms.closeAll();
       terminals.delete(socket.id);
@@ -248,6 +340,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     sessions: () => hub.bindings(),
     async close() {
       for (const t of terminals.values()) t.closeAll();
+      await Promise.all(hub.bindings().map((b) => captures.removeSession(b.id).catch(() => undefined)));
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
         setTimeout(resolve, 2000).unref();

@@ -7,6 +7,8 @@ import type { Topology } from '../topology/schema.ts';
 import type { LabCheck, LabView } from '../labs/runner.ts';
 import type { LabProgress } from '../labs/progress.ts';
 import type { FieldError } from '../topology/load.ts';
+import type { MatrixResult, ProbeResult } from '../probe/types.ts';
+import type { CaptureStats, PacketBatch } from '../capture/capture.ts';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string; fields?: FieldError[] };
 export type AckFn<T> = (reply: Ack<T>) => void;
@@ -18,6 +20,9 @@ const TermId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Cells = z.number().int().min(1).max(500);
 /** A lab step, 0-based (the runner's numbering; the page shows it 1-based). */
 const LabStepIndex = z.number().int().min(0).max(999);
+/** A probe end: a node name, an address, or ADDR:PORT / NODE:PORT (parsed again by the probe). */
+const ProbeEnd = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.[\]][A-Za-z0-9_.:[\]-]*$/, { message: 'a node name, an address, or ADDRESS:PORT' });
+const CaptureId = z.string().regex(/^[a-f0-9]{8}$/, { message: 'a capture id is 8 hex digits' });
 /** The document is validated by the engine's own schema where it is used; here only its outer shape. */
 const Document = z.object({}).passthrough();
 
@@ -37,6 +42,11 @@ export const schemas = {
   'lab:progress': z.object({}).strict(),
   'lab:check': z.object({ step: LabStepIndex.optional() }).strict(),
   'lab:reset': z.object({}).strict(),
+  'probe:run': z.object({ from: ProbeEnd, to: ProbeEnd }).strict(),
+  'probe:matrix': z.object({ nodes: z.array(NodeRef).max(64).optional() }).strict(),
+  'capture:start': z.object({ node: NodeRef, iface: z.string().min(1).max(15), filter: z.string().max(512).optional() }).strict(),
+  'capture:stop': z.object({ captureId: CaptureId }).strict(),
+  'capture:list': z.object({}).strict(),
 } as const;
 
 export type Payload<E extends keyof typeof schemas> = z.output<(typeof schemas)[E]>;
@@ -54,6 +64,10 @@ export interface OpenedSession {
 
 /** The session's lab for the panel and where the learner is in it. */
 export interface LabState { lab: LabView; progress: LabProgress }
+
+/** A probe's result, sent to every page of the session (each animates it); `by` is the asking socket. */
+export interface ProbeEvent { id: number; from: string; to: string; by: string; result?: ProbeResult; error?: string }
+export interface CaptureInfo { captureId: string; node: string; iface: string; filter: string; stats: CaptureStats; pcapUrl: string }
 
 export interface Preview { steps: Step[]; script: string }
 export interface TermOpened { id: number; node: string }
@@ -77,6 +91,15 @@ export interface ClientToServerEvents {
   'lab:check': (p: Payload<'lab:check'>, ack: AckFn<LabCheck>) => void;
   /** Back to the lab's start under the same session: new namespaces, so every terminal is closed. */
   'lab:reset': (p: Payload<'lab:reset'>, ack: AckFn<LabProgress>) => void;
+  /** Can FROM reach TO, and if not where and why; the result also goes to every page as 'probe:result'. */
+  'probe:run': (p: Payload<'probe:run'>, ack: AckFn<ProbeResult>) => void;
+  /** All-pairs reachability between nodes (default: every node with an address). */
+  'probe:matrix': (p: Payload<'probe:matrix'>, ack: AckFn<MatrixResult>) => void;
+  /** Starts tcpdump on NODE's IFACE (or `any`); batches arrive as 'capture:packets'. */
+  'capture:start': (p: Payload<'capture:start'>, ack: AckFn<CaptureInfo>) => void;
+  'capture:stop': (p: Payload<'capture:stop'>, ack: AckFn<CaptureStats>) => void;
+  /** The session's captures (running and stopped, with their pcap), after a reload. */
+  'capture:list': (p: Payload<'capture:list'>, ack: AckFn<CaptureInfo[]>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -91,9 +114,15 @@ export interface ServerToClientEvents {
   'server:error': (p: { event: string; error: string }) => void;
   /** A lab's progress changed (a check ran or the lab was reset), for every page of the session. */
   'lab:progress': (p: LabProgress) => void;
+  /** A probe started (no result yet) or finished, for every page of the session. */
+  'probe:result': (p: ProbeEvent) => void;
+  /** Decoded packet summaries of a capture (rate-limited, sampled when busy). */
+  'capture:packets': (p: PacketBatch) => void;
+  'capture:end': (p: { captureId: string; stats: CaptureStats }) => void;
 }
 
 export type ClientEvent = keyof ClientToServerEvents;
+export type { MatrixResult, PacketBatch, ProbeResult, CaptureStats };
 export type { ApplyResult, LabCheck, LabProgress, LabSummary, LabView, SessionInfo, SessionStatus, StepEvent };
 
 /** Every event the client may send; anything else is refused. */

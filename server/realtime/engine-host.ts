@@ -1,9 +1,10 @@
 // The engine's own process (see engine-proxy.ts): answers engine calls from the web server over IPC.
 // It lives as long as the server's IPC channel; Ctrl-C reaches the server, which shuts it down in order.
 import { createLabRunner } from '../labs/runner.ts';
+import { matrix, probe as probeOnce } from '../probe/index.ts';
 import { createEngine } from '../session/engine.ts';
 import type { Engine } from '../session/types.ts';
-import { LAB_METHODS, type LabService, type Reply, type Request } from './engine-proxy.ts';
+import { LAB_METHODS, PROBE_METHODS, type LabService, type ProbeService, type Reply, type Request } from './engine-proxy.ts';
 
 const engine = createEngine();
 // The lab runner next to the engine it drives (its checks spawn as many processes as status reads).
@@ -14,12 +15,21 @@ const lab: LabService = {
   check: (id, o) => runner.check(id, o),
   reset: (id) => runner.reset(id),
 };
+const probe: ProbeService = {
+  run: (id, from, to) => probeOnce(engine, id, from, to),
+  matrix: (id, nodes) => matrix(engine, id, nodes),
+};
 const send = (r: Reply) => { if (process.connected) process.send!(r); };
 
 process.on('message', async (m: Request) => {
   try {
     if ((LAB_METHODS as string[]).includes(m.method)) {
       const fn = lab[m.method.slice(4) as keyof LabService] as (...a: unknown[]) => Promise<unknown>;
+      send({ id: m.id, ok: true, value: await fn(...m.args) });
+      return;
+    }
+    if ((PROBE_METHODS as string[]).includes(m.method)) {
+      const fn = probe[m.method.slice(6) as keyof ProbeService] as (...a: unknown[]) => Promise<unknown>;
       send({ id: m.id, ok: true, value: await fn(...m.args) });
       return;
     }

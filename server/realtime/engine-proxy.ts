@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabCheck, LabView } from '../labs/runner.ts';
 import type { LabProgress } from '../labs/progress.ts';
+import type { MatrixResult, ProbeResult } from '../probe/types.ts';
 import type { Engine, StepEvent } from '../session/types.ts';
 
 export type EngineMethod = Exclude<keyof Engine, never>;
@@ -22,7 +23,15 @@ export interface LabService {
 export type LabMethod = `lab.${keyof LabService}`;
 export const LAB_METHODS: LabMethod[] = ['lab.load', 'lab.progress', 'lab.check', 'lab.reset'];
 
-export interface Request { id: number; method: EngineMethod | LabMethod; args: unknown[]; steps?: boolean }
+/** Reachability probes; they run next to the engine (a probe spawns ping, tcpdump, xtables-monitor…). */
+export interface ProbeService {
+  run(sessionId: string, from: string, to: string): Promise<ProbeResult>;
+  matrix(sessionId: string, nodes?: string[]): Promise<MatrixResult>;
+}
+export type ProbeMethod = `probe.${keyof ProbeService}`;
+export const PROBE_METHODS: ProbeMethod[] = ['probe.run', 'probe.matrix'];
+
+export interface Request { id: number; method: EngineMethod | LabMethod | ProbeMethod; args: unknown[]; steps?: boolean }
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; fields?: unknown } }
@@ -31,6 +40,8 @@ export type Reply =
 export interface EngineProxy extends Engine {
   /** The lab runner, in the engine's process. */
   lab: LabService;
+  /** Probes and matrices, in the engine's process. */
+  probe: ProbeService;
   close(): Promise<void>;
   pid(): number | undefined;
 }
@@ -67,7 +78,7 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
     return c;
   }
 
-  function call<T>(method: EngineMethod | LabMethod, args: unknown[], onStep?: (e: StepEvent) => void): Promise<T> {
+  function call<T>(method: EngineMethod | LabMethod | ProbeMethod, args: unknown[], onStep?: (e: StepEvent) => void): Promise<T> {
     if (closing) return Promise.reject(new Error('the server is shutting down'));
     child ??= start();
     const id = next++;
@@ -92,9 +103,15 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
     reset: (id) => call('lab.reset', [id]),
   };
 
+  const probe: ProbeService = {
+    run: (id, from, to) => call('probe.run', [id, from, to]),
+    matrix: (id, nodes) => call('probe.matrix', [id, nodes]),
+  };
+
   return {
     ...proxy,
     lab,
+    probe,
     pid: () => child?.pid,
     async close() {
       closing = true;

@@ -33,6 +33,17 @@ const MALFORMED: [string, unknown][] = [
   ['term:close', { id: null }],
   ['file:load', { path: 5 }],
   ['labs:list', { extra: 1 }],
+  ['probe:run', { from: 'netns1' }],
+  ['probe:run', { from: '-c', to: '1.1.1.1' }],
+  ['probe:run', { from: 'netns1', to: '1.1.1.1 && reboot' }],
+  ['probe:run', { from: 'netns1', to: 'x'.repeat(200) }],
+  ['probe:matrix', { nodes: ['a', '../b'] }],
+  ['probe:matrix', { nodes: 'all' }],
+  ['capture:start', { node: 'host', iface: 'br0', filter: 5 }],
+  ['capture:start', { node: 'host', iface: 'a-very-long-interface-name' }],
+  ['capture:start', { node: 'host;id', iface: 'br0' }],
+  ['capture:stop', { captureId: '../../etc/passwd' }],
+  ['capture:list', { all: true }],
 ];
 
 describe('malformed payloads', () => {
