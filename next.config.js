@@ -7,6 +7,8 @@ const nextConfig = {
   serverExternalPackages: ['node-pty'],
   allowedDevOrigins: ['127.0.0.1', 'localhost'],
   devIndicators: false,
+  // A second build beside the main one (a bench or a test run still serving .next): NSPLAY_NEXT_DIST=.next-mine.
+  distDir: process.env.NSPLAY_NEXT_DIST || '.next',
 };
 
 export default nextConfig;

@@ -10,6 +10,7 @@ import { NODE_SIZE } from '@/lib/flow';
 import { canRedo, canUndo, record, redo, startHistory, undo, type History } from '@/lib/history';
 import { autoLayout } from '@/lib/layout';
 import { deriveLive } from '@/lib/live';
+import { canvasMap } from '@/lib/packet-route';
 import { downloadText } from '@/lib/download';
 import { exportCanvas } from '@/lib/export-image';
 import { connectSocket, request, type PageSocket } from '@/lib/socket';
@@ -25,6 +26,8 @@ import Palette from './Palette';
 import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
 import LabPanel from './LabPanel';
+import PacketsPanel from './packets/PacketsPanel';
+import { usePackets } from './packets/usePackets';
 import Toolbar, { ThemeToggle } from './Toolbar';
 
 interface SessionRef { token: string; id: string; lab?: string; source?: string }
@@ -91,12 +94,18 @@ function PlaygroundInner() {
   const [tabs, setTabs] = useState<TermTab[]>([]);
   const [activeTab, setActiveTab] = useState<number | undefined>();
   const [toast, setToast] = useState<Toast>(null);
+  const [packetsOpen, setPacketsOpen] = useState(false);
+  const showToastRef = useRef<(t: Toast) => void>(() => {});
   const booted = useRef(false);
 
   const doc = history.present;
   const problems = useMemo(() => checkDocument(doc), [doc]);
   const view = useMemo(() => viewOf(sandbox, doc), [sandbox, doc]);
   const live = useMemo(() => deriveLive(view.doc, status), [view, status]);
+
+  const packetError = useCallback((text: string) => showToastRef.current({ kind: 'error', text }), []);
+  const cableMap = useMemo(() => canvasMap(view.doc, live), [view.doc, live]);
+  const packets = usePackets(socket, session?.id, cableMap, packetError);
 
   const setHistoryBoth = useCallback((h: History) => { historyRef.current = h; setHistory(h); }, []);
   const edit = useCallback((label: string, fn: (d: Topology) => Topology, key?: string) => {
@@ -110,6 +119,7 @@ function PlaygroundInner() {
     setToast(t);
     if (t) setTimeout(() => setToast((cur) => (cur === t ? null : cur)), t.kind === 'error' ? 9000 : 5000);
   }, []);
+  showToastRef.current = showToast;
 
   const adoptSession = useCallback((opened: { token: string; state: SessionStatus; sandbox: Topology }, lab?: string) => {
     const s: SessionRef = { token: opened.token, id: opened.state.info.id, lab: opened.state.info.lab ?? lab };
@@ -433,6 +443,8 @@ function PlaygroundInner() {
         onExport={exportImage}
         onApply={startApply}
         onDestroy={destroy}
+        packetsOpen={packetsOpen}
+        onPackets={() => { setPacketsOpen((o) => !o); fitSoon(); }}
         themeToggle={themeToggle}
       />
       <div className="flex min-h-0 flex-1">
@@ -445,7 +457,8 @@ function PlaygroundInner() {
           )}
           <div className="relative min-h-0 min-w-0 flex-1">
             <Canvas doc={doc} view={view} live={live} problems={problems} selection={selection} onSelect={setSelection} edit={edit}
-              actions={{ adopt, openTerminal: (n) => void openTerminal(n) }} dark={dark} />
+              actions={{ adopt, openTerminal: (n) => void openTerminal(n) }} dark={dark}
+              packets={{ show: packets.show, dots: packets.dots, flown: packets.flown, dismiss: packets.dismiss }} />
             {apply && <ApplyPanel state={apply} onConfirm={confirmApply} onClose={() => setApply(null)} />}
             {ended && (
               <div className="panel absolute left-1/2 top-3 z-20 flex -translate-x-1/2 items-center gap-3 rounded-lg border px-3 py-2 shadow-lg" data-testid="session-ended">
@@ -465,6 +478,9 @@ function PlaygroundInner() {
               </div>
             )}
           </div>
+          {packetsOpen && (
+            <PacketsPanel packets={packets} nodes={terminalNodes} status={status} withToken={(u) => u} onClose={() => { setPacketsOpen(false); fitSoon(); }} />
+          )}
           </div>
           <div className="flex h-[34%] min-h-[180px] flex-none border-t" style={{ borderColor: 'var(--border)' }}>
             <TerminalDock socket={socket} hub={hub} tabs={tabs} active={activeTab} onActivate={setActiveTab} onClose={closeTerminal}

@@ -26,6 +26,9 @@ interface Props {
   onExport(format: 'png' | 'svg'): void;
   onApply(): void;
   onDestroy(): void;
+  /** The packets drawer (probe, matrix, capture). */
+  packetsOpen: boolean;
+  onPackets(): void;
   themeToggle: ReactNode;
 }
 
@@ -79,6 +82,8 @@ export default function Toolbar(p: Props) {
         {p.problems > 0 && <span className="chip" style={{ color: 'var(--bad)', borderColor: 'var(--bad)' }} data-testid="problem-count">{p.problems} problem{p.problems > 1 ? 's' : ''}</span>}
         {p.drift > 0 && <span className="chip" style={{ color: 'var(--warn)', borderColor: 'var(--warn)' }} title="the kernel differs from the drawing" data-testid="drift-count">{p.drift} drift</span>}
         {p.themeToggle}
+        <button className={`btn ${p.packetsOpen ? 'btn-on' : ''}`} onClick={p.onPackets} disabled={!p.sessionReady} aria-pressed={p.packetsOpen}
+          title="probe reachability, see where packets die, capture live traffic" data-testid="packets-button">{Icon.packets}Packets</button>
         <button className="btn btn-danger" onClick={p.onDestroy} disabled={!p.sessionReady || p.applying} title="tear down everything this session built" data-testid="destroy-button">{Icon.stop}Destroy</button>
         <button className="btn btn-primary" onClick={p.onApply} disabled={!p.sessionReady || p.applying || p.problems > 0} title={applyTitle} data-testid="apply-button">
           {Icon.play}{p.applying ? 'Applying…' : 'Apply'}

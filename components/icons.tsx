@@ -36,6 +36,7 @@ export const Icon = {
   image: <svg {...common}><rect x="3" y="4" width="18" height="16" rx="2" /><circle cx="9" cy="10" r="2" /><path d="m21 17-5-5L5 20" /></svg>,
   play: <svg {...common} fill="currentColor" stroke="none"><path d="M7 4v16l13-8z" /></svg>,
   stop: <svg {...common}><rect x="5" y="5" width="14" height="14" rx="2" /></svg>,
+  packets: <svg {...common}><path d="M3 12h5M16 12h5" /><circle cx="12" cy="12" r="3" /><path d="M8 7l-3 5 3 5M16 7l3 5-3 5" /></svg>,
   sun: <svg {...common}><circle cx="12" cy="12" r="4" /><path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" /></svg>,
   moon: <svg {...common}><path d="M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z" /></svg>,
   terminal: <svg {...common}><path d="m4 17 6-5-6-5M12 19h8" /></svg>,

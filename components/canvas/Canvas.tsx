@@ -8,12 +8,14 @@ import {
 } from '@xyflow/react';
 import { addNode, addVeth, moveNodes, proposeName, removeMany } from '@/lib/commands';
 import { deriveFlow, NODE_SIZE } from '@/lib/flow';
+import { canvasMap } from '@/lib/packet-route';
 import type { Live } from '@/lib/live';
 import type { Problems } from '@/lib/errors';
 import type { NodeKind, Topology } from '@/server/topology/schema';
 import { drawingLink, ensureNode, type View } from '@/lib/view';
 import { CanvasActionsContext, nodeTypes, type CanvasActions } from './nodes';
 import { edgeTypes } from './VethEdge';
+import PacketLayer, { type Dot, type ProbeShow } from './PacketLayer';
 
 export interface Selection { nodes: string[]; link?: number }
 export type Edit = (label: string, fn: (d: Topology) => Topology, key?: string) => void;
@@ -30,13 +32,15 @@ interface Props {
   edit: Edit;
   actions: CanvasActions;
   dark: boolean;
+  /** Packets to animate: the last probe's ride and captured packets' dots. */
+  packets?: { show?: ProbeShow; dots: Dot[]; flown: number; dismiss(): void };
 }
 
 export const DRAG_MIME = 'application/x-nsplay-kind';
 
 interface Menu { x: number; y: number; node?: string; link?: number }
 
-export default function Canvas({ doc, view, live, problems, selection, onSelect, edit, actions, dark }: Props) {
+export default function Canvas({ doc, view, live, problems, selection, onSelect, edit, actions, dark, packets }: Props) {
   const rf = useReactFlow();
   const [dragging, setDragging] = useState<Record<string, { x: number; y: number }>>({});
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
@@ -49,6 +53,7 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
     nodeErrors: (name) => { const i = doc.nodes.findIndex((n) => n.name === name); return i < 0 ? 0 : problems.under(`nodes[${i}]`); },
     linkErrors: (index) => { const j = drawingLink(view, index); return j === undefined ? 0 : problems.under(`links[${j}]`); },
   }), [doc, view, live, problems, dragging, selectedNodes, selection.link]);
+  const cables = useMemo(() => canvasMap(view.doc, live), [view.doc, live]);
   const nodes = useMemo(() => flow.nodes.map((n) => (measured[n.id] ? { ...n, measured: measured[n.id] } : n)), [flow.nodes, measured]);
 
   // Selection changes arrive from nodes and edges in the same tick: always update from the latest.
@@ -179,10 +184,13 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
           minZoom={0.15}
           maxZoom={2.5}
           proOptions={{ hideAttribution: true }}
+          // Big drawings (a 200-namespace star): draw only what is in view, or every pan frame redraws them all.
+          onlyRenderVisibleElements={nodes.length > 80}
         >
           <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />
           <Controls showInteractive={false} position="bottom-left" />
           <MiniMap pannable zoomable position="bottom-right" style={{ width: 140, height: 90 }} nodeStrokeWidth={3} />
+          {packets && <PacketLayer map={cables} probe={packets.show} dots={packets.dots} flown={packets.flown} onDismiss={packets.dismiss} />}
         </ReactFlow>
         {doc.nodes.filter((n) => !view.infra.has(n.name)).length === 0 && !(live?.ghosts.length) && (
           <div className="panel pointer-events-none absolute left-3 top-3 z-10 max-w-[340px] rounded-lg border px-3 py-2 shadow-sm" data-testid="canvas-empty">
