@@ -444,7 +444,7 @@ function PlaygroundInner() {
         onApply={startApply}
         onDestroy={destroy}
         packetsOpen={packetsOpen}
-        onPackets={() => { setPacketsOpen((o) => !o); fitSoon(); }}
+        onPackets={() => setPacketsOpen((o) => !o)}
         themeToggle={themeToggle}
       />
       <div className="flex min-h-0 flex-1">
@@ -478,9 +478,6 @@ function PlaygroundInner() {
               </div>
             )}
           </div>
-          {packetsOpen && (
-            <PacketsPanel packets={packets} nodes={terminalNodes} status={status} withToken={(u) => u} onClose={() => { setPacketsOpen(false); fitSoon(); }} />
-          )}
           </div>
           <div className="flex h-[34%] min-h-[180px] flex-none border-t" style={{ borderColor: 'var(--border)' }}>
             <TerminalDock socket={socket} hub={hub} tabs={tabs} active={activeTab} onActivate={setActiveTab} onClose={closeTerminal}
@@ -488,8 +485,12 @@ function PlaygroundInner() {
             <CommandsPanel doc={doc} valid={problems.list.length === 0} problems={problems.list.length} />
           </div>
         </div>
+        {/* The packets drawer takes the inspector's column, so the canvas keeps its width. */}
         <Inspector doc={doc} view={view} live={live} problems={problems} selection={selection} onSelect={setSelection} edit={edit}
-          openTerminal={(n) => void openTerminal(n)} adopt={adopt} />
+          openTerminal={(n) => void openTerminal(n)} adopt={adopt} hidden={packetsOpen} />
+        {packetsOpen && (
+          <PacketsPanel packets={packets} nodes={terminalNodes} status={status} withToken={(u) => u} onClose={() => setPacketsOpen(false)} />
+        )}
       </div>
     </div>
   );

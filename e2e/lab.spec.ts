@@ -1,7 +1,8 @@
 // A learner follows lab 3 (the bridge) in the browser against the real server and kernel: opens it,
 // clicks Run on every step in order (the commands are typed into the host terminal), sees each step
 // turn passed, sees the canvas grow br0, netns1 and netns2 from the observed kernel, sees the ping to
-// 1.1.1.1 succeed after MASQUERADE, reloads the page midway (progress stays), and resets the lab.
+// 1.1.1.1 succeed after MASQUERADE and animate to the internet and back, reloads the page midway
+// (progress stays), and resets the lab.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 
 const node = (page: Page, name: string) => page.locator(`.react-flow__node[data-id="${name}"]`);
@@ -58,6 +59,20 @@ test('lab 3: Run each step, every step passes, the canvas draws the bridge and t
       await expect(checks.locator('li', { hasText: '1.1.1.1' }).first()).toHaveAttribute('data-check-ok', 'true');
       await expect(checks.locator('li[data-check-ok="true"]')).toHaveCount(3);
       await expect(page.getByTestId('terminal-host')).toContainText(/1 packets transmitted,\s+1 received/, { timeout: 30_000 });
+
+      // The final ping, animated: out of netns1 along the cable the commands made, through the bridge
+      // and the host's NAT, to the internet and back.
+      await page.getByTestId('packets-button').click();
+      await page.getByTestId('probe-from').selectOption('netns1');
+      await page.getByTestId('probe-to').fill('1.1.1.1');
+      await page.getByTestId('probe-run').click();
+      await expect(page.getByTestId('probe-anim')).toHaveAttribute('data-state', 'ok', { timeout: 90_000 });
+      await expect(page.getByTestId('probe-ok')).toContainText('1.1.1.1 answered');
+      await expect(page.locator('[data-testid="probe-trail"][data-cable="ghost-netns1-veth1-br0"]').first()).toBeAttached();
+      expect(await page.getByTestId('probe-trail').count()).toBeGreaterThanOrEqual(3);
+      await expect(page.locator('[data-testid="probe-hop"][data-node="internet"]').first()).toBeAttached();
+      await shot(page, info, 'lab3-final-ping-animated');
+      await page.getByTestId('packets-close').click();
     }
     await page.waitForTimeout(1500); // let the canvas catch up with the kernel for the screenshot
     await shot(page, info, `lab3-step-${n}`);

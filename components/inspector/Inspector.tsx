@@ -20,6 +20,8 @@ interface Props {
   edit: Edit;
   openTerminal(node: string): void;
   adopt(name: string): void;
+  /** Kept mounted (its fields keep their state) while the packets drawer has the column. */
+  hidden?: boolean;
 }
 
 export default function Inspector(props: Props) {
@@ -31,7 +33,7 @@ export default function Inspector(props: Props) {
   const link = drawnLink !== undefined ? doc.links[drawnLink] : undefined;
   const sandboxLink = selection.link !== undefined && drawnLink === undefined ? view.doc.links[selection.link] : undefined;
   return (
-    <aside className="panel flex w-[340px] flex-none flex-col overflow-y-auto border-l" data-testid="inspector">
+    <aside className={`panel ${props.hidden ? 'hidden' : 'flex'} w-[340px] flex-none flex-col overflow-y-auto border-l`} data-testid="inspector">
       {node ? (
         <NodeInspector key={node.name} doc={doc} node={node} sandbox={view.infra.has(node.name) ? shown : undefined} sandboxLinks={view.doc.links.slice(0, view.sandboxLinks)}
           live={live?.nodes[node.name]} errorsAt={props.problems.at} edit={props.edit}

@@ -45,11 +45,11 @@ export default function PacketsPanel({ packets, nodes, status, withToken, onClos
   };
 
   return (
-    <aside className="panel flex min-h-0 w-[380px] flex-none flex-col border-l" data-testid="packets-panel">
+    <aside className="panel flex min-h-0 w-[340px] flex-none flex-col border-l" data-testid="packets-panel">
       <div className="flex h-9 flex-none items-center gap-2 border-b px-3" style={{ borderColor: 'var(--border)' }}>
         <span className="section-title">Packets</span>
         <span className="muted text-xs">real packets from the kernel</span>
-        <button className="btn btn-icon ml-auto" style={{ height: 24, width: 24 }} onClick={onClose} aria-label="close packets" data-testid="packets-close">×</button>
+        <button className="btn ml-auto" style={{ height: 24 }} onClick={onClose} title="back to the inspector" data-testid="packets-close">Inspector ›</button>
       </div>
       <div className="min-h-0 flex-1 overflow-auto">
         <section className="border-b p-3" style={{ borderColor: 'var(--border)' }}>
