@@ -229,10 +229,18 @@ export function orphanHolders(root?: string): ProcessRef[] {
 }
 
 /** Sessions whose owner process died (crashed server, killed CLI create) and half-made directories. */
+/** How long a session directory without its record is taken to be one still being created. */
+const RECORDLESS_GRACE_MS = 60_000;
+
+function ageMs(dir: string): number {
+  try { return Date.now() - fs.statSync(dir).mtimeMs; } catch { return Infinity; }
+}
+
 export function deadSessions(root?: string): string[] {
   return listSessionIds(root).filter((id) => {
     const rec = readRecord(id, root);
-    if (!rec) return true;
+    // No record yet: another process may be between mkdir and writing it. Only an old one is debris.
+    if (!rec) return ageMs(sessionDir(id, root)) > RECORDLESS_GRACE_MS;
     if (rec.ownerPid && !isAlive(rec.ownerPid)) return true;
     if (rec.phase === 'creating') return false; // its creator is alive and still working
     return !liveHolder(rec, readJournal(id, root)) && rec.phase !== 'destroying';
