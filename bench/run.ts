@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab] [--reps N] [--readme|--no-readme]
+// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire] [--reps N] [--readme|--no-readme]
 //
 // Every figure next to a baseline measured in the same run, inside nsplay sessions of a bench-only
 // state directory (/run/nsplay-bench) that are destroyed afterwards. The machine's root network
@@ -26,6 +26,7 @@ import {
   baselineDestroyBatch, baselineHostBatch, baselineNsBatch, nsName, OBSERVE_BASELINE_BATCH, sampleNamespaces, starTopology,
 } from './star.ts';
 import { fmtNumber, fmtSummary, ratio, summarize, type Summary } from './stats.ts';
+import { figureCapture, figureMatrix, figureProbe, type PacketsContext } from './packets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STATE_DIR = '/run/nsplay-bench';
@@ -45,7 +46,7 @@ interface Options {
   sizes: number[];
 }
 
-const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab'];
+const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { quick: false, only: null, reps: null, readme: false, sizes: [] };
@@ -668,7 +669,10 @@ function environment(): string[] {
 
 /** Read-only view of the machine's root namespace; the bench must leave it exactly as it found it. */
 function machineSnapshot(): string {
-  return `${sh('ip netns list')}\n--\n${sh('ip -br link')}`;
+  // Other workers' integration suites on this shared machine create and remove canary namespaces named
+  // nsplay-sXXXXXX (see test/integration/machine-snapshot.ts); they are not ours and not a change we made.
+  const netns = sh('ip netns list').split('\n').filter((l) => !/^nsplay-s[0-9a-f]{6}$/.test(l.split(' ')[0] ?? '')).join('\n');
+  return `${netns}\n--\n${sh('ip -br link')}`;
 }
 
 // ---------------------------------------------------------------- table, JSON, README
@@ -780,6 +784,13 @@ async function main(): Promise<number> {
     await guarded('mininet', figureMininet);
     await guarded('cli', figureCli);
     await guarded('lab', figureLab);
+    const packets: PacketsContext = { engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, withSession };
+    await guarded('matrix', () => figureMatrix(packets));
+    await guarded('probe', () => figureProbe(packets));
+    await guarded('capture', () => figureCapture(packets));
+    await guarded('ui', async () => (await import('./ui.ts')).figureUi({ log, figures, skipped, failures, repsFor }));
+    await guarded('labs', async () => (await import('./labs.ts')).figureLabs({ engine, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, newSession, teardown }));
+    await guarded('wire', async () => (await import('./wire.ts')).figureWire({ engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures }));
   } finally {
     await cleanupAll();
   }
