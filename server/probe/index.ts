@@ -12,7 +12,8 @@
 //           interface, dir ('out' | 'in' | 'local'), bridge (when the interface is a bridge port) and nat;
 //           on failure it ends at the hop where the packet died — animate it hop by hop, then mark
 //           `hop` red with `reason` and `detail`.
-//     Time: one observation of the session (engine.status + one sysctl per namespace), then at most
+//     Time: one observation of the session (one script in the session's holder reading every namespace:
+//     ip batch, iptables-save, sysctls — see session-script.ts), then at most
 //     0.4 s waiting for the plain ping/curl and, only when that fails without a clear answer, 0.8 s for
 //     the traced attempt — plus process start-up, which dominates on a busy machine.
 //     Wire as: 'probe:run' {sessionId, from, to} → ack {ok:true, data: ProbeResult} and emit 'probe:result'.
@@ -20,8 +21,9 @@
 //   matrix(engine, sessionId, nodes?, {detail?, onCells?}) → Promise<MatrixResult>
 //     nodes: node names (default: every node with an address). cells: one per ordered pair (from ≠ to)
 //     {from, to, address, ok, rtt_ms?, reason?, hop?, detail?, evidence}. `onCells` fires with the
-//     ok/fail table as soon as fping is done; the kernel-confirmed reasons (up to `detail`, default 10)
-//     follow in the resolved result.
+//     ok/fail table as soon as fping is done; kernel-confirmed reasons follow in the resolved result for
+//     one pair per distinct (reason, hop) class of the route walk and every pair the walk expected to
+//     work (up to `detail`, default 10); the other failing pairs keep the walk's reason (evidence 'walk').
 //
 //   REASONS — the vocabulary of `reason`; walkFlow/NetView — the pure route walk, for tests and previews.
 //

@@ -1,25 +1,33 @@
-// matrix(): reachability between every pair of chosen nodes, fast. One fping per source (in parallel,
-// a few at a time) says ok/fail for each pair; failing pairs get their reason from the route walk, and
-// the first few of them a kernel-confirmed reason from one shared TRACE batch.
+// matrix(): reachability between every pair of chosen nodes, fast. Few processes from Node, because on
+// a busy machine each spawn costs tens of milliseconds:
+//   1. one script reads every namespace's `ip` batch (the addresses to ping, and the topology);
+//   2. one script runs every source's fping at once (each in its network namespace) — meanwhile a third
+//      reads iptables and sysctls everywhere, for the route walks of the failing pairs;
+//   3. failing pairs get their reason from the route walk; one pair of each distinct (reason, hop)
+//      class — and every pair the walk thinks should work — gets a kernel-confirmed reason from one
+//      shared TRACE batch with a short wait (the rest of a class keeps the walk's, evidence 'walk').
 import type { Engine } from '../session/types.ts';
-import { mapLimited, tracedBatch, type ToolFlow } from './attempt.ts';
+import { tracedBatch, type ToolFlow } from './attempt.ts';
 import { fpingArgv, parseFping, type FpingResult } from './fping-parse.ts';
-import { runIn } from './helpers.ts';
+import { runMany, readNamespaces } from './session-script.ts';
+import { mergeStates, viewOf, SYSCTLS } from './snapshot.ts';
 import { ProbeInputError } from './probe.ts';
-import { takeSnapshot } from './snapshot.ts';
 import { checkNodeName } from '../topology/names.ts';
 import type { MatrixCell, MatrixResult } from './types.ts';
 import { decide } from './verdict.ts';
 import { walkFlow, type WalkResult } from './walk.ts';
 
 export interface MatrixOptions {
-  /** How many failing pairs get a kernel-confirmed reason (TRACE); the rest keep the walk's. Default 10. */
+  /**
+   * How many failing pairs get a kernel-confirmed reason (TRACE): one per distinct (reason, hop) class
+   * of the walk, and each pair the walk expected to work, up to this many. Default 10; 0 = walk only.
+   */
   detail?: number;
-  /** fping's wait for each answer (ms, default 150). */
+  /** fping's wait for each answer (ms, default 100: namespaces answer in microseconds). */
   timeoutMs?: number;
-  /** How long a kernel-confirmed pair waits for its answer (ms, default 500). */
+  /** How long a kernel-confirmed pair waits for its answer (ms, default 250). */
   detailWaitMs?: number;
-  /** fping processes at once (default 6). */
+  /** Ignored (every fping runs at once, in one process); kept for callers that pass it. */
   concurrency?: number;
   /** Called with the ok/fail table as soon as fping is done, before the detail phase. */
   onCells?: (cells: MatrixCell[]) => void;
@@ -33,31 +41,34 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
     const bad = checkNodeName(n);
     if (bad) throw new ProbeInputError(bad);
   }
-  const snap = await takeSnapshot(engine, id);
-  const view = snap.view;
-  const chosen = nodes && nodes.length > 0 ? [...new Set(nodes)] : view.nodes().filter((n) => view.primaryAddress(n));
+  // 1. The topology: every namespace's ip batch (cheap: no iptables, no sysctls yet).
+  const ipParts = await readNamespaces(engine, id, { every: { batch: true } });
+  const topo = viewOf(mergeStates(ipParts));
+  const chosen = nodes && nodes.length > 0 ? [...new Set(nodes)] : topo.nodes().filter((n) => topo.primaryAddress(n));
   if (chosen.length > MAX_NODES) throw new ProbeInputError(`a matrix has at most ${MAX_NODES} nodes; ${chosen.length} were asked for`);
   for (const n of chosen) {
-    if (!view.has(n)) throw new ProbeInputError(`this session has no node '${n}' (nodes: ${view.nodes().join(', ')})`);
+    if (!topo.has(n)) throw new ProbeInputError(`this session has no node '${n}' (nodes: ${topo.nodes().join(', ')})`);
   }
-  const pingStarted = performance.now();
   const targets = new Map<string, Map<string, string>>(); // from → (to → address)
   for (const from of chosen) {
     const row = new Map<string, string>();
     for (const to of chosen) {
-      const a = to === from ? undefined : view.primaryAddress(to, from);
+      const a = to === from ? undefined : topo.primaryAddress(to, from);
       if (a) row.set(to, a);
     }
     targets.set(from, row);
   }
+  // 2. All fpings at once, one process; the rest of the kernel state is read meanwhile.
+  const pingStarted = performance.now();
+  const timeoutMs = opts.timeoutMs ?? 100;
+  const sources = chosen.filter((from) => targets.get(from)!.size > 0);
+  const deepP = readNamespaces(engine, id, { nodes: topo.nodes().map((node) => ({ node, flags: { iptables: true, sysctls: true } })) }, SYSCTLS);
+  deepP.catch(() => undefined);
+  const outs = await runMany(engine, id, sources.map((from) => ({ node: from, argv: fpingArgv([...new Set(targets.get(from)!.values())], timeoutMs) })), 10_000);
   const results = new Map<string, Map<string, FpingResult>>();
-  await mapLimited(chosen, opts.concurrency ?? 6, async (from) => {
-    const addresses = [...new Set(targets.get(from)!.values())];
-    if (addresses.length === 0) return;
-    const r = await runIn(engine, id, from, fpingArgv(addresses, opts.timeoutMs ?? 150), { timeoutMs: 10_000 });
-    results.set(from, parseFping(r.stderr));
-  });
+  sources.forEach((from, i) => results.set(from, parseFping(outs[i].stderr)));
   const pingMs = performance.now() - pingStarted;
+  const view = viewOf(mergeStates([...ipParts, ...await deepP]));
   const cells: MatrixCell[] = [];
   const walks = new Map<MatrixCell, WalkResult>();
   for (const from of chosen) {
@@ -80,8 +91,7 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
   }
   opts.onCells?.(cells);
   const detailStarted = performance.now();
-  const failing = [...walks.keys()].sort((a, b) => Number(walks.get(b)!.ok) - Number(walks.get(a)!.ok));
-  const chosenForDetail = failing.slice(0, opts.detail ?? 10);
+  const chosenForDetail = pickForDetail([...walks.keys()], walks, opts.detail ?? 10);
   if (chosenForDetail.length > 0) {
     const flows: ToolFlow[] = chosenForDetail.map((c) => ({ from: c.from, dst: c.address, proto: 'icmp' }));
     const traceNodes = new Set<string>();
@@ -92,7 +102,7 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
     }
     const hadRaw: Record<string, boolean> = {};
     for (const n of view.nodes()) hadRaw[n] = view.namespaces[n].iptables.chains.raw !== undefined;
-    const evidence = await tracedBatch(engine, id, flows, { nodes: [...traceNodes].filter((n) => view.has(n)), taps: [], hadRaw, waitMs: opts.detailWaitMs ?? 500 });
+    const evidence = await tracedBatch(engine, id, flows, { nodes: [...traceNodes].filter((n) => view.has(n)), taps: [], hadRaw, waitMs: opts.detailWaitMs ?? 250 });
     chosenForDetail.forEach((cell, i) => {
       const w = walks.get(cell)!;
       const d = decide({ view, walk: w, from: cell.from, src: w.src, dst: cell.address, proto: 'icmp', kernel: evidence[i] });
@@ -106,4 +116,23 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
   }
   const now = performance.now();
   return { nodes: chosen, cells, ms: { total: Math.round(now - started), ping: Math.round(pingMs), detail: Math.round(now - detailStarted) } };
+}
+
+/**
+ * Failing pairs to confirm with the kernel: every pair the walk expected to work (fping and the walk
+ * disagree: worth a second look), then one per distinct (reason, hop) class; at most `max`.
+ */
+export function pickForDetail(failing: MatrixCell[], walks: Map<MatrixCell, WalkResult>, max: number): MatrixCell[] {
+  if (max <= 0) return [];
+  const out: MatrixCell[] = failing.filter((c) => walks.get(c)!.ok);
+  const classes = new Set<string>();
+  for (const c of failing) {
+    const w = walks.get(c)!;
+    if (w.ok) continue;
+    const k = `${w.reason}|${w.hop?.node ?? ''}|${w.hop?.interface ?? ''}`;
+    if (classes.has(k)) continue;
+    classes.add(k);
+    out.push(c);
+  }
+  return out.slice(0, max);
 }
