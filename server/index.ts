@@ -4,6 +4,7 @@
 // destroy this process's sessions, exit.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
@@ -13,7 +14,8 @@ import { parseOptions } from './realtime/options.ts';
 import { DEFAULT_PROFILE, loadLab, loadProfile } from './labs/catalog.ts';
 import type { Topology } from './topology/schema.ts';
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+// Only literal loopback addresses: a DNS name that merely starts with "127." gets a token like any other host.
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
 
 const EMPTY: Topology = { version: 1, nodes: [], links: [] };
 

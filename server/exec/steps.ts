@@ -104,7 +104,37 @@ export async function runSteps(h: SessionHandle, steps: Step[], run: Runner, eff
   return results;
 }
 
+/**
+ * Crash-test hook (gate 2, test/integration/crash-anywhere.test.ts). Counts *mutating commands*: each
+ * runBatch call is one — one `ip -batch -` however many lines it carries, one single command, one
+ * service or container start/removal. Plan steps and rollback steps count alike; observation commands
+ * never pass here. While NSPLAY_TEST_KILL_AFTER=k is set (read at each command, so a test process
+ * can set it after its session is created), the process SIGKILLs itself once the k-th counted
+ * command has finished — before its result is recorded; commands of other nodes running in parallel
+ * at that moment (runPhased) are left to finish on their own, as in a real crash. Unset: never kills
+ * (NSPLAY_TEST_COUNT=1 only counts).
+ */
+let mutatingCommands = 0;
+
+/** How many mutating commands this process ran while NSPLAY_TEST_KILL_AFTER / NSPLAY_TEST_COUNT was set. */
+export function mutatingCommandCount(): number {
+  return mutatingCommands;
+}
+
+function afterMutatingCommand(): void {
+  const limit = process.env.NSPLAY_TEST_KILL_AFTER;
+  if (!limit && !process.env.NSPLAY_TEST_COUNT) return;
+  mutatingCommands += 1;
+  if (limit && mutatingCommands >= Number(limit)) process.kill(process.pid, 'SIGKILL');
+}
+
 async function runBatch(h: SessionHandle, batch: Step[], run: Runner, effects: StepEffects): Promise<StepResult[]> {
+  const results = await runBatchCommand(h, batch, run, effects);
+  afterMutatingCommand();
+  return results;
+}
+
+async function runBatchCommand(h: SessionHandle, batch: Step[], run: Runner, effects: StepEffects): Promise<StepResult[]> {
   const first = batch[0];
   if (first.tool === 'service' || first.tool === 'runtime') return [result(first, await effects.runSpecial(first))];
   if (batch.length === 1) return [result(first, await run(commandFor(h, first)))];
