@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Launcher: load TypeScript through tsx in this same process, then run the CLI.
-import { register } from 'tsx/esm/api';
+// Launcher: run the prebuilt CLI bundle (.nsplay-build/cli-ID.mjs, made by scripts/build-cli.mjs at setup)
+// when it was built from exactly the sources under server/ now on disk; otherwise (no bundle, a file
+// under server/ edited since, or NSPLAY_CLI_TSX=1) load the TypeScript through tsx in this process.
+import { freshBundle } from '../scripts/build-cli.mjs';
 
-register();
-const { runCli } = await import('../server/cli/main.ts');
+const bundle = process.env.NSPLAY_CLI_TSX === '1' ? null : freshBundle();
+let runCli;
+if (bundle) {
+  ({ runCli } = await import(bundle));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ runCli } = await import('../server/cli/main.ts'));
+}
 await runCli(process.argv.slice(2));

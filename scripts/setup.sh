@@ -42,5 +42,11 @@ if [ "${NSPLAY_SKIP_BUILD:-}" != 1 ]; then
   fi
 fi
 
+# The CLI bundle: bin/nsplay.js runs it while it matches the sources under server/, else loads them through tsx.
+if ! node scripts/build-cli.mjs --check; then
+  say "bundling the CLI (esbuild)"
+  node scripts/build-cli.mjs --force >/dev/null || say "CLI bundle failed; nsplay runs from the sources through tsx (slower start)"
+fi
+
 # The local container image (busybox + a page naming the container); no registry needed.
 bash scripts/build-image.sh
