@@ -1,6 +1,8 @@
 // Composition root: one Node process serving the Next.js page and socket.io on one port.
 //   node --import tsx server/index.ts [--port 3000] [--host 127.0.0.1]   (PORT / HOST work too)
-// NSPLAY_DEV=1 runs Next in dev mode (hot reload). Ctrl-C / SIGTERM: kill every pty, close sockets,
+// NSPLAY_DEV=1 runs Next in dev mode (hot reload). Per-session limits and the idle grace come from
+// NSPLAY_MAX_NODES, NSPLAY_MAX_LINKS, NSPLAY_MAX_TERMINALS, NSPLAY_MAX_CAPTURES, NSPLAY_PROBES_PER_MINUTE
+// and NSPLAY_IDLE_MINUTES (server/realtime/limits.ts). Ctrl-C / SIGTERM: kill every pty, close sockets,
 // destroy this process's sessions, exit.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -11,6 +13,7 @@ import next from 'next';
 import { createEngineProxy } from './realtime/engine-proxy.ts';
 import { createApplication } from './realtime/app.ts';
 import { parseOptions } from './realtime/options.ts';
+import { describeLimits, readLimits } from './realtime/limits.ts';
 import { DEFAULT_PROFILE, loadLab, loadProfile } from './labs/catalog.ts';
 import type { Topology } from './topology/schema.ts';
 
@@ -27,6 +30,7 @@ function sandboxOf(lab?: string): { sandbox: Topology; start: Topology } {
 
 async function main() {
   const opts = parseOptions(process.argv.slice(2), process.env);
+  const limits = readLimits(process.env); // before anything is built: a bad value stops the start
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const dev = process.env.NSPLAY_DEV === '1';
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
@@ -41,7 +45,7 @@ async function main() {
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
   const accessToken = isLoopback(opts.host) ? undefined : (process.env.NSPLAY_TOKEN || randomBytes(16).toString('hex'));
-  const app = createApplication(httpServer, { engine, root, accessToken, sandboxOf, next: { handle: (req, res) => handle(req, res) } });
+  const app = createApplication(httpServer, { engine, root, accessToken, sandboxOf, limits, graceMs: limits.idleMs, next: { handle: (req, res) => handle(req, res) } });
 
   await new Promise<void>((ok, fail) => {
     httpServer.once('error', fail);
@@ -52,6 +56,7 @@ async function main() {
   const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${shown}:${port}/${accessToken ? `?token=${accessToken}` : ''}`;
   console.log(`nsplay listening on ${url}${dev ? ' (dev)' : ''}`);
+  console.log(`[nsplay] ${describeLimits(limits)}`);
 
   // A stalled event loop stalls every page's socket (ping timeouts): say so when it happens.
   let tick = Date.now();

@@ -191,7 +191,8 @@ function CaptureBox({ c, onStop, download }: { c: CaptureView; onStop(): void; d
       <div className="muted flex flex-wrap gap-x-3 px-2 py-1 text-[11px]" data-testid="capture-stats">
         <span>{num(s.packets)} packets</span>
         {s.sampling > 1 && <span style={{ color: 'var(--warn)' }}>showing 1 in {s.sampling}</span>}
-        {s.dropped > 0 && <span style={{ color: 'var(--warn)' }}>{num(s.dropped)} not shown (page too slow)</span>}
+        {s.dropped > 0 && <span style={{ color: 'var(--warn)' }}>{num(s.dropped)} not shown (decoder busy)</span>}
+        {(c.unsent ?? 0) > 0 && <span style={{ color: 'var(--warn)' }}>{num(c.unsent!)} not sent (this page fell behind)</span>}
         {s.kernelDropped > 0 && <span style={{ color: 'var(--bad)' }}>{num(s.kernelDropped)} dropped by the kernel</span>}
         <span>pcap {num(s.pcapPackets)} packets{s.pcapCapped ? ' (size cap reached)' : ''}</span>
       </div>

@@ -3,7 +3,7 @@
 // animate), the session's captures with their latest lines, and dots for the canvas. Held by the
 // playground (not the panel) so a closed panel loses nothing.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { CaptureInfo, PacketBatch, ProbeEvent } from '@/server/realtime/contract';
+import type { CaptureInfo, PageBatch, ProbeEvent } from '@/server/realtime/contract';
 import type { PacketSummary } from '@/server/capture/parse-tcpdump';
 import type { CaptureStats, MatrixResult, ProbeResult } from '@/server/realtime/contract';
 import { packetMove, type CanvasMap } from '@/lib/packet-route';
@@ -22,6 +22,8 @@ export interface CaptureView {
   stats: CaptureStats;
   note?: string;
   running: boolean;
+  /** Summaries the server did not send because this page fell behind (never silent). */
+  unsent?: number;
 }
 
 export interface ProbeLine { id: number; from: string; to: string; result?: ProbeResult; error?: string; mine: boolean }
@@ -68,9 +70,10 @@ export function usePackets(socket: PageSocket | null, sessionId: string | undefi
       });
       if (e.result) setShow({ key: e.id, result: e.result });
     };
-    const onPackets = (b: PacketBatch) => {
+    const onPackets = (b: PageBatch) => {
       setCaptures((cs) => cs.map((c) => (c.info.captureId !== b.captureId ? c : {
         ...c, stats: b.stats, note: b.note, running: b.stats.running, lines: [...c.lines, ...b.packets].slice(-KEEP_LINES),
+        ...(b.unsent ? { unsent: b.unsent } : {}),
       })));
       const node = nodeOf.current.get(b.captureId);
       if (!node || b.packets.length === 0) return;

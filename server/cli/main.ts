@@ -9,6 +9,7 @@ import { InvalidTopology } from '../session/apply.ts';
 import { SessionNotFound, type Engine, type StepEvent } from '../session/types.ts';
 import { preflight } from './preflight.ts';
 import { COMMANDS } from './commands/registry.ts';
+import { formatSessionList } from './commands/session-list.ts';
 import './commands/index.ts';
 
 const BASE_USAGE = `usage: nsplay COMMAND …
@@ -51,11 +52,6 @@ function readTopologyFile(file: string | undefined) {
   const r = loadTopology(text);
   if (!r.ok) throw new InvalidTopology(r.errors);
   return r.value;
-}
-
-function age(ms: number): string {
-  const s = Math.round((Date.now() - ms) / 1000);
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 }
 
 function printStep(e: StepEvent): void {
@@ -113,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'session list': {
       const list = await engine.list();
       if (json) process.stdout.write(`${JSON.stringify(list)}\n`);
-      else for (const s of list) process.stdout.write(`${s.id}  ${s.phase.padEnd(10)} owner=${s.owner}  lab=${s.lab ?? '-'}  age=${age(s.createdAt)}\n`);
+      else process.stdout.write(formatSessionList(list));
       return 0;
     }
     case 'session destroy': {

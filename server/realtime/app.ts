@@ -14,6 +14,7 @@ import {
 } from './contract.ts';
 import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
+import { checkTopologySize, createRateWindow, DEFAULT_LIMITS, limitCaptures, limitError, type Limits } from './limits.ts';
 import { createSessionHub, type Binding } from './sessions.ts';
 import { createTerminals, type TerminalOptions, type TerminalSet } from './terminals.ts';
 
@@ -41,6 +42,8 @@ export interface AppDeps {
   captures?: CaptureRegistry;
   /** The sandbox a lab's session runs in and the drawing it starts from (none in tests). */
   sandboxOf?: (lab?: string) => { sandbox: Topology; start: Topology };
+  /** Per-session limits (default: DEFAULT_LIMITS; server/index.ts reads them from NSPLAY_* variables). */
+  limits?: Partial<Limits>;
 }
 
 export interface Application {
@@ -55,6 +58,27 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const room = (id: string) => `session:${id}`;
 /** Probes (and matrices) running at once in one session. */
 const MAX_PROBES = 3;
+/** A page with more than this waiting to be sent to it gets no capture batches until it catches up. */
+export const CAPTURE_BACKLOG_LIMIT = 1024 * 1024;
+/**
+ * ...or whose last heartbeat ping has waited longer than this for its pong. Most of a slow page's
+ * backlog sits in the kernel's send buffer (up to tcp_wmem's 4 MiB), invisible to Node; the ping
+ * queues behind it, so its age is how far behind the page is. Without this, captures filled that
+ * buffer until the heartbeat timed out (20 s) and the page was disconnected, terminals and all.
+ */
+export const CAPTURE_BEHIND_MS = 1000;
+
+/** Bytes socket.io still holds for a page: engine.io's write buffer and the websocket's buffered amount. */
+export function backlogBytes(s: AppSocket): number {
+  const conn = s.conn as unknown as { writeBuffer?: { data?: unknown }[]; transport?: { socket?: { bufferedAmount?: unknown } } };
+  let n = 0;
+  for (const p of conn.writeBuffer ?? []) {
+    if (typeof p.data === 'string') n += p.data.length;
+    else if (p.data instanceof Uint8Array || p.data instanceof ArrayBuffer) n += p.data.byteLength;
+  }
+  const ws = conn.transport?.socket?.bufferedAmount;
+  return n + (typeof ws === 'number' ? ws : 0);
+}
 
 /** Where a capture's pcap is downloaded: the session token proves the page owns it. */
 export const pcapUrl = (captureId: string, token: string) => `/pcap/${captureId}.pcap?session=${token}`;
@@ -62,7 +86,12 @@ const PCAP_ROUTE = /^\/pcap\/([a-f0-9]{8})\.pcap\?session=([a-f0-9]{32})$/;
 
 export function createApplication(httpServer: HttpServer, deps: AppDeps): Application {
   const log = deps.log ?? ((m: string) => console.log(`[nsplay] ${m}`));
-  const captures = deps.captures ?? createCaptureRegistry({ engine: deps.engine, pcapDir: path.join(stateDir(), 'pcap') });
+  const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const probeBudget = createRateWindow(limits.probesPerMinute);
+  const captures = limitCaptures(
+    deps.captures ?? createCaptureRegistry({ engine: deps.engine, pcapDir: path.join(stateDir(), 'pcap'), maxPerSession: limits.maxCaptures }),
+    limits.maxCaptures,
+  );
   const probes = deps.probes ?? (deps.engine as Engine & { probe?: ProbeService }).probe;
   // The page handler must be registered before socket.io wraps the server's request listeners.
   httpServer.on('request', (req, res) => {
@@ -87,6 +116,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     closed: (b, reason) => {
       io.to(room(b.id)).emit('session:closed', { id: b.id, reason });
       void captures.removeSession(b.id).catch((e: Error) => log(`captures of ${b.id}: ${e.message}`));
+      probeBudget.forget(b.id);
       for (const sid of b.sockets) {
         io.sockets.sockets.get(sid)?.leave(room(b.id));
         terminals.get(sid)?.closeAll();
@@ -128,18 +158,30 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
   }
 
+  const pingSentAt = new WeakMap<AppSocket, number>();
+  const pingAge = (s: AppSocket) => { const t = pingSentAt.get(s); return t ? Date.now() - t : 0; };
   const captureInfo = (c: Capture, token: string): CaptureInfo => ({
     captureId: c.id, node: c.node, iface: c.iface, filter: c.filter, stats: c.stats(), pcapUrl: pcapUrl(c.id, token),
   });
+  /** Terminals open in a session, over all its pages: refused past limits.maxTerminals. */
+  const checkTerminalRoom = (b: Binding) => {
+    const open = [...b.sockets].reduce((n, sid) => n + (terminals.get(sid)?.pids().length ?? 0), 0);
+    if (open >= limits.maxTerminals) {
+      throw limitError('maxTerminals', limits.maxTerminals, `${open} terminals are open in this session, the most it may have; close one first`);
+    }
+  };
   const probing = new Map<string, number>();
   let probeSeq = 0;
 
   io.on('connection', (socket: AppSocket) => {
+    // When the heartbeat ping now in flight was sent (absent: none outstanding): see CAPTURE_BEHIND_MS.
+    socket.conn.on('packetCreate', (p: { type: string }) => { if (p.type === 'ping') pingSentAt.set(socket, Date.now()); });
+    socket.conn.on('packet', (p: { type: string }) => { if (p.type === 'pong') pingSentAt.delete(socket); });
     const terms = createTerminals({
       data: (id, data) => socket.emit('term:data', { id, data }),
       exit: (id, code, signal) => socket.emit('term:exit', { id, code, signal }),
       dropped: (id, bytes) => socket.emit('term:dropped', { id, bytes }),
-    }, { log, ...deps.terminals });
+    }, { log, maxTerminals: limits.maxTerminals, ...deps.terminals });
     terminals.set(socket.id, terms);
     const bound = (): Binding => {
       const b = hub.of(socket.id);
@@ -203,12 +245,14 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
 
     on('topology:preview', async (p) => {
       const topology = checkedTopology(p.topology);
+      checkTopologySize(topology, limits);
       return deps.engine.preview(bound().id, topology);
     });
 
     on('topology:apply', async (p) => {
       const b = bound();
       const topology = checkedTopology(p.topology);
+      checkTopologySize(topology, limits);
       if (b.applying) throw new Error('an apply is already running for this session');
       b.applying = true;
       try {
@@ -222,8 +266,10 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
 
     on('term:open', async (p) => {
       const b = bound();
+      checkTerminalRoom(b);
       const argv = await deps.engine.enterArgv(b.id, p.node);
       if (socket.disconnected) throw new Error('disconnected');
+      checkTerminalRoom(b); // again: another page of the session may have opened one meanwhile
       const t = terms.open(argv, p.cols, p.rows, p.node);
       return { id: t.id, node: t.node };
     });
@@ -289,6 +335,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     }
     on('probe:run', async (p) => {
       const b = bound();
+      probeBudget.take(b.id, 1);
       const id = ++probeSeq;
       io.to(room(b.id)).emit('probe:result', { id, from: p.from, to: p.to, by: socket.id });
       try {
@@ -302,14 +349,30 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     });
     on('probe:matrix', async (p) => {
       const b = bound();
-      return limitedProbe(b, () => probes!.matrix(b.id, p.nodes));
+      // A matrix costs its node count: the asked nodes up front, or (every node) one up front and the rest when known.
+      probeBudget.take(b.id, Math.max(1, p.nodes?.length ?? 1));
+      const result = await limitedProbe(b, () => probes!.matrix(b.id, p.nodes));
+      if (!p.nodes) probeBudget.charge(b.id, result.nodes.length - 1);
+      return result;
     });
 
     on('capture:start', async (p) => {
       const b = bound();
       const c = await captures.start(socket.id, b.id, p.node, p.iface, p.filter ?? '');
       const to = io.to(room(b.id));
-      c.on('packets', (batch) => to.emit('capture:packets', batch));
+      // Per page, not to the room: a page whose connection is behind gets no more batches until it
+      // catches up (socket.io would buffer them without limit); the summaries it missed are counted
+      // and sent with its next batch as `unsent`.
+      const unsent = new Map<string, number>();
+      c.on('packets', (batch) => {
+        for (const sid of io.sockets.adapter.rooms.get(room(b.id)) ?? []) {
+          const s = io.sockets.sockets.get(sid);
+          if (!s) continue;
+          const missed = unsent.get(sid) ?? 0;
+          if (backlogBytes(s) > CAPTURE_BACKLOG_LIMIT || pingAge(s) > CAPTURE_BEHIND_MS) { unsent.set(sid, missed + batch.packets.length); continue; }
+          s.emit('capture:packets', missed ? { ...batch, unsent: missed } : batch);
+        }
+      });
       c.on('end', (stats) => to.emit('capture:end', { captureId: c.id, stats }));
       if (socket.disconnected) await captures.stop(c.id);
       return captureInfo(c, b.token);

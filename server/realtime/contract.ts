@@ -69,6 +69,12 @@ export interface LabState { lab: LabView; progress: LabProgress }
 export interface ProbeEvent { id: number; from: string; to: string; by: string; result?: ProbeResult; error?: string }
 export interface CaptureInfo { captureId: string; node: string; iface: string; filter: string; stats: CaptureStats; pcapUrl: string }
 
+/**
+ * A capture batch as one page receives it. `unsent`: summaries this page did not get so far because
+ * its connection was more than 1 MiB behind (counted per page, cumulative; absent while none).
+ */
+export interface PageBatch extends PacketBatch { unsent?: number }
+
 export interface Preview { steps: Step[]; script: string }
 export interface TermOpened { id: number; node: string }
 
@@ -117,7 +123,7 @@ export interface ServerToClientEvents {
   /** A probe started (no result yet) or finished, for every page of the session. */
   'probe:result': (p: ProbeEvent) => void;
   /** Decoded packet summaries of a capture (rate-limited, sampled when busy). */
-  'capture:packets': (p: PacketBatch) => void;
+  'capture:packets': (p: PageBatch) => void;
   'capture:end': (p: { captureId: string; stats: CaptureStats }) => void;
 }
 

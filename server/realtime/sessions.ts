@@ -1,6 +1,7 @@
 // Which engine session each page talks to. A page's session is created by `session:open`, shared by
 // every socket that presents its token (a reload), polled for kernel state while a page is
-// connected, and destroyed a grace period after the last page left.
+// connected, and destroyed a grace period after the last page left (NSPLAY_IDLE_MINUTES, default
+// 30 min, see limits.ts): a page that comes back within it with the token gets its session back.
 import { randomBytes } from 'node:crypto';
 import type { Engine, SessionStatus } from '../session/types.ts';
 import type { OpenedSession } from './contract.ts';
@@ -21,9 +22,12 @@ export interface Binding {
   applying: boolean;
   last?: string;
   closed: boolean;
+  /** When the last page left (undefined while one is connected). */
+  idleSince?: number;
 }
 
 export interface HubOptions {
+  /** How long a session with no page connected lives on (a reload or network blip reattaches). */
   graceMs: number;
   pollMs: number;
   owner: string;
@@ -48,6 +52,10 @@ export interface SessionHub {
   refresh(b: Binding, force?: boolean): Promise<void>;
   closeAll(): Promise<void>;
   bindings(): Binding[];
+}
+
+function idleText(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
 }
 
 /** Two snapshots that differ only in when they were read are the same state. */
@@ -126,6 +134,7 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
   function attach(socketId: string, b: Binding) {
     if (b.grace) clearTimeout(b.grace);
     b.grace = undefined;
+    b.idleSince = undefined;
     b.sockets.add(socketId);
     bySocket.set(socketId, b);
     startPolling(b);
@@ -138,7 +147,8 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
     b.sockets.delete(socketId);
     if (b.sockets.size > 0 || b.closed) return;
     stopPolling(b);
-    b.grace = setTimeout(() => { void destroyBinding(b, 'no page has been connected for the grace period'); }, o.graceMs);
+    b.idleSince = Date.now();
+    b.grace = setTimeout(() => { void destroyBinding(b, `no page has been connected for ${idleText(o.graceMs)}`); }, o.graceMs);
   }
 
   return {
@@ -148,9 +158,15 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
         const current = bySocket.get(socketId);
         if (current && current !== existing) detach(socketId);
         attach(socketId, existing);
-        const state = await engine.status(existing.id);
-        existing.last = fingerprint(state);
-        return { token: existing.token, reattached: true, state, lab: existing.lab };
+        try {
+          const state = await engine.status(existing.id);
+          existing.last = fingerprint(state);
+          return { token: existing.token, reattached: true, state, lab: existing.lab };
+        } catch (e) {
+          // Destroyed behind the hub's back (the CLI): the page gets a new session instead of an error.
+          if ((e as Error).name !== 'SessionNotFound') throw e;
+          await drop(existing, 'the session no longer exists (destroyed elsewhere)');
+        }
       }
       // A new session replaces the one this socket had (opening another lab).
       const previous = bySocket.get(socketId) ?? existing;
@@ -159,8 +175,10 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
         previous.sockets.delete(socketId);
         if (previous.sockets.size === 0) await destroyBinding(previous, 'replaced by a new session');
       }
-      const info = await engine.create({ lab: req.lab, owner: o.owner });
-      const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab: req.lab, sockets: new Set(), polling: 0, applying: false, closed: false };
+      // (A session that vanished while the page was away is replaced by one of the same lab.)
+      const lab = req.lab ?? existing?.lab;
+      const info = await engine.create({ lab, owner: o.owner });
+      const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab, sockets: new Set(), polling: 0, applying: false, closed: false };
       byToken.set(b.token, b);
       attach(socketId, b);
       const state = await engine.status(b.id);

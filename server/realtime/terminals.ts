@@ -187,11 +187,24 @@ export function killSession(pid: number): void {
   signal(pid, 'SIGHUP');
   const members = sessionMembers(pid);
   for (const p of members) signal(p, 'SIGHUP');
-  const timer = setTimeout(() => {
+  // A process forked between a scan of /proc and the kill (a job typed just before the page left)
+  // is missed by that pass: scan again until the session is empty (a few passes at most).
+  const pass = (n: number, first: number[]) => {
     signal(-pid, 'SIGKILL');
-    for (const p of new Set([pid, ...members, ...sessionMembers(pid)])) signal(p, 'SIGKILL');
-  }, 200);
-  timer.unref?.();
+    const left = [...new Set([pid, ...first, ...sessionMembers(pid)])].filter((p) => p === pid || aliveNotZombie(p));
+    for (const p of left) signal(p, 'SIGKILL');
+    if (n < 5 && sessionMembers(pid).some((p) => p !== pid && aliveNotZombie(p))) {
+      setTimeout(() => pass(n + 1, []), 100).unref?.();
+    }
+  };
+  setTimeout(() => pass(1, members), 200).unref?.();
+}
+
+function aliveNotZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
 }
 
 /** Synchronous variant for process exit: no time for a grace period. */
