@@ -2,7 +2,7 @@
 // runs on netns1's veth, a probe to netns2 rides the cables hop by hop and turns them green, a probe
 // to the external host stops red at the hop where the reply could not come back (with the reason), a
 // ping typed in a terminal flies along the cable too, the capture lists the echo request and reply,
-// and its pcap downloads and reads back with tshark.
+// and its pcap downloads and reads back with tshark; the matrix shows every pair, and a red cell probes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
@@ -94,4 +94,16 @@ test('probes animate hop by hop, a failure stops red with its reason, a capture 
   await page.getByTestId('capture-stop').click();
   await expect(page.locator('[data-testid="capture"][data-running="false"]')).toHaveCount(1, { timeout: 30_000 });
   await shot(page, info, 'packets-04-stopped');
+
+  // The matrix: every pair at once, green and red cells; a click on a red cell probes that pair for real.
+  await page.getByTestId('matrix-run').click();
+  await expect(page.getByTestId('matrix-table')).toBeVisible({ timeout: 90_000 });
+  await expect(page.locator('[data-testid="matrix-cell"][data-ok="true"]').first()).toBeVisible();
+  const red = page.locator('[data-testid="matrix-cell"][data-ok="false"]');
+  expect(await red.count()).toBeGreaterThan(0);
+  const before = Number((await anim(page).getAttribute('data-probe')) || 0);
+  await red.first().click();
+  await expect.poll(async () => Number((await anim(page).getAttribute('data-probe')) || 0), { timeout: 90_000 }).toBeGreaterThan(before);
+  await expect(anim(page)).toHaveAttribute('data-state', 'fail', { timeout: 30_000 });
+  await shot(page, info, 'packets-05-matrix');
 });

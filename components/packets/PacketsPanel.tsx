@@ -76,9 +76,9 @@ export default function PacketsPanel({ packets, nodes, status, withToken, onClos
             <button className="btn" onClick={() => void packets.runMatrix()} disabled={packets.matrixBusy || sources.length < 2} data-testid="matrix-run">
               {packets.matrixBusy ? 'Probing all pairs…' : 'Reachability matrix'}
             </button>
-            {packets.matrix && <span className="muted text-xs">{packets.matrix.cells.filter((c) => c.ok).length}/{packets.matrix.cells.length} pairs reach · {Math.round(packets.matrix.ms.total)} ms</span>}
+            {packets.matrix && <span className="muted text-xs">{packets.matrix.cells.filter((c) => c.ok).length}/{packets.matrix.cells.length} pairs reach · {Math.round(packets.matrix.ms.total)} ms · click a cell to probe it</span>}
           </div>
-          {packets.matrix && <MatrixTable m={packets.matrix} />}
+          {packets.matrix && <MatrixTable m={packets.matrix} onCell={(from, address) => void packets.runProbe(from, address)} />}
         </section>
 
         <section className="p-3">
@@ -140,7 +140,7 @@ function ProbeRow({ p }: { p: ProbeLine }) {
   );
 }
 
-function MatrixTable({ m }: { m: NonNullable<Packets['matrix']> }) {
+function MatrixTable({ m, onCell }: { m: NonNullable<Packets['matrix']>; onCell(from: string, address: string): void }) {
   const cell = (from: string, to: string) => m.cells.find((c) => c.from === from && c.to === to);
   return (
     <div className="mt-2 overflow-auto">
@@ -156,9 +156,10 @@ function MatrixTable({ m }: { m: NonNullable<Packets['matrix']> }) {
                 const c = cell(f, t);
                 if (!c) return <td key={t} className="muted px-1 text-center">·</td>;
                 const title = c.ok ? `${f} → ${t} (${c.address}) ok${c.rtt_ms !== undefined ? `, ${c.rtt_ms} ms` : ''}`
-                  : `${f} → ${t} (${c.address}): ${c.reason ?? 'fails'}${c.hop ? ` at ${c.hop.node}${c.hop.interface ? `:${c.hop.interface}` : ''}` : ''}${c.detail ? `\n${c.detail}` : ''}`;
+                  : `${f} → ${t} (${c.address}): ${c.reason ?? 'fails'}${c.hop ? ` at ${c.hop.node}${c.hop.interface ? `:${c.hop.interface}` : ''}` : ''}${c.detail ? `\n${c.detail}` : ''}${c.evidence === 'walk' ? '\n(from the route walk; click to probe it for real)' : ''}`;
                 return (
-                  <td key={t} title={title} className="px-1 text-center" data-testid="matrix-cell" data-ok={c.ok}
+                  <td key={t} title={title} className="cursor-pointer px-1 text-center" data-testid="matrix-cell" data-ok={c.ok}
+                    onClick={() => onCell(f, c.address)}
                     style={{ background: c.ok ? 'color-mix(in srgb, var(--ok) 22%, transparent)' : 'color-mix(in srgb, var(--bad) 22%, transparent)' }}>
                     {c.ok ? '✓' : '✗'}
                   </td>

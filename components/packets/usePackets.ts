@@ -121,7 +121,8 @@ export function usePackets(socket: PageSocket | null, sessionId: string | undefi
   const runMatrix = useCallback(async (nodes?: string[]) => {
     if (!socket) return;
     setMatrixBusy(true);
-    try { setMatrix(await request(socket, 'probe:matrix', nodes?.length ? { nodes } : {}, 120_000)); }
+    // The table with the route walk's reasons comes fastest; a click on a red cell confirms it with a full probe.
+    try { setMatrix(await request(socket, 'probe:matrix', nodes?.length ? { nodes, detail: 0 } : { detail: 0 }, 120_000)); }
     catch (e) { onError(`matrix: ${(e as Error).message}`); } finally { setMatrixBusy(false); }
   }, [onError, socket]);
 

@@ -351,7 +351,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       const b = bound();
       // A matrix costs its node count: the asked nodes up front, or (every node) one up front and the rest when known.
       probeBudget.take(b.id, Math.max(1, p.nodes?.length ?? 1));
-      const result = await limitedProbe(b, () => probes!.matrix(b.id, p.nodes));
+      const result = await limitedProbe(b, () => probes!.matrix(b.id, p.nodes, p.detail));
       if (!p.nodes) probeBudget.charge(b.id, result.nodes.length - 1);
       return result;
     });

@@ -43,7 +43,7 @@ export const schemas = {
   'lab:check': z.object({ step: LabStepIndex.optional() }).strict(),
   'lab:reset': z.object({}).strict(),
   'probe:run': z.object({ from: ProbeEnd, to: ProbeEnd }).strict(),
-  'probe:matrix': z.object({ nodes: z.array(NodeRef).max(64).optional() }).strict(),
+  'probe:matrix': z.object({ nodes: z.array(NodeRef).max(64).optional(), detail: z.number().int().min(0).max(20).optional() }).strict(),
   'capture:start': z.object({ node: NodeRef, iface: z.string().min(1).max(15), filter: z.string().max(512).optional() }).strict(),
   'capture:stop': z.object({ captureId: CaptureId }).strict(),
   'capture:list': z.object({}).strict(),

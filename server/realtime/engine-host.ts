@@ -17,7 +17,7 @@ const lab: LabService = {
 };
 const probe: ProbeService = {
   run: (id, from, to) => probeOnce(engine, id, from, to),
-  matrix: (id, nodes) => matrix(engine, id, nodes),
+  matrix: (id, nodes, detail) => matrix(engine, id, nodes, detail === undefined ? {} : { detail }),
 };
 const send = (r: Reply) => { if (process.connected) process.send!(r); };
 

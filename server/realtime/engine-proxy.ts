@@ -26,7 +26,8 @@ export const LAB_METHODS: LabMethod[] = ['lab.load', 'lab.progress', 'lab.check'
 /** Reachability probes; they run next to the engine (a probe spawns ping, tcpdump, xtables-monitor…). */
 export interface ProbeService {
   run(sessionId: string, from: string, to: string): Promise<ProbeResult>;
-  matrix(sessionId: string, nodes?: string[]): Promise<MatrixResult>;
+  /** detail: failing pairs given a kernel-confirmed reason (default 10; 0 = the route walk's reasons only, fastest). */
+  matrix(sessionId: string, nodes?: string[], detail?: number): Promise<MatrixResult>;
 }
 export type ProbeMethod = `probe.${keyof ProbeService}`;
 export const PROBE_METHODS: ProbeMethod[] = ['probe.run', 'probe.matrix'];
@@ -105,7 +106,7 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
 
   const probe: ProbeService = {
     run: (id, from, to) => call('probe.run', [id, from, to]),
-    matrix: (id, nodes) => call('probe.matrix', [id, nodes]),
+    matrix: (id, nodes, detail) => call('probe.matrix', [id, nodes, detail]),
   };
 
   return {

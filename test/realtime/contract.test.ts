@@ -39,6 +39,8 @@ const MALFORMED: [string, unknown][] = [
   ['probe:run', { from: 'netns1', to: 'x'.repeat(200) }],
   ['probe:matrix', { nodes: ['a', '../b'] }],
   ['probe:matrix', { nodes: 'all' }],
+  ['probe:matrix', { detail: 21 }],
+  ['probe:matrix', { detail: -1 }],
   ['capture:start', { node: 'host', iface: 'br0', filter: 5 }],
   ['capture:start', { node: 'host', iface: 'a-very-long-interface-name' }],
   ['capture:start', { node: 'host;id', iface: 'br0' }],
