@@ -10,7 +10,7 @@ import type { Engine } from '../session/types.ts';
 import { validateTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import {
-  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type CaptureInfo, type ClientToServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type CaptureInfo, type DemoStatus, type ClientToServerEvents, type ServerToClientEvents,
 } from './contract.ts';
 import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
@@ -173,12 +173,33 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
   const probing = new Map<string, number>();
   let probeSeq = 0;
 
+  // The demo: one presenting page's session that any page may follow, read-only. Followers join the
+  // session's room (its kernel state, apply steps, probes, captures, lab progress) and FOLLOW (the
+  // presenter's drawing and terminal output); nothing they send reaches the presenter's session,
+  // because every handler acts on the sending socket's own binding.
+  const FOLLOW = 'followers';
+  let demo: { presenter: string; sessionId: string; lab?: string; doc?: Topology } | null = null;
+  const demoStatus = (): DemoStatus => (demo ? { live: true, lab: demo.lab, sessionId: demo.sessionId } : { live: false });
+  const endDemo = () => {
+    if (!demo) return;
+    const id = demo.sessionId;
+    demo = null;
+    for (const sid of io.sockets.adapter.rooms.get(FOLLOW) ?? []) {
+      const s = io.sockets.sockets.get(sid);
+      if (s && hub.of(sid)?.id !== id) s.leave(room(id));
+    }
+    io.emit('demo:live', demoStatus());
+  };
+
   io.on('connection', (socket: AppSocket) => {
     // When the heartbeat ping now in flight was sent (absent: none outstanding): see CAPTURE_BEHIND_MS.
     socket.conn.on('packetCreate', (p: { type: string }) => { if (p.type === 'ping') pingSentAt.set(socket, Date.now()); });
     socket.conn.on('packet', (p: { type: string }) => { if (p.type === 'pong') pingSentAt.delete(socket); });
     const terms = createTerminals({
-      data: (id, data) => socket.emit('term:data', { id, data }),
+      data: (id, data) => {
+        socket.emit('term:data', { id, data });
+        if (demo?.presenter === socket.id) io.to(FOLLOW).emit('follow:term', { id, data });
+      },
       exit: (id, code, signal) => socket.emit('term:exit', { id, code, signal }),
       dropped: (id, bytes) => socket.emit('term:dropped', { id, bytes }),
     }, { log, maxTerminals: limits.maxTerminals, ...deps.terminals });
@@ -388,7 +409,45 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       return captures.list(b.id).map((c) => captureInfo(c, b.token));
     });
 
+    on('demo:start', () => {
+      const b = bound();
+      if (demo && demo.presenter !== socket.id) throw new Error('another page is presenting; it must stop first');
+      demo = { presenter: socket.id, sessionId: b.id, lab: b.lab };
+      io.emit('demo:live', demoStatus());
+      return demoStatus();
+    });
+    on('demo:stop', () => {
+      if (demo?.presenter !== socket.id) throw new Error('this page is not presenting');
+      endDemo();
+      return demoStatus();
+    });
+    on('demo:doc', (p) => {
+      if (demo?.presenter !== socket.id) throw new Error('this page is not presenting');
+      const topology = checkedTopology(p.topology);
+      demo.doc = topology;
+      io.to(FOLLOW).emit('follow:doc', { topology });
+      return null;
+    });
+    on('demo:status', () => demoStatus());
+    on('follow:start', async () => {
+      if (!demo) throw new Error('nobody is presenting right now');
+      const d = demo;
+      const state = await deps.engine.status(d.sessionId);
+      if (demo !== d) throw new Error('the demo ended');
+      socket.join(FOLLOW);
+      socket.join(room(d.sessionId));
+      const empty: Topology = { version: 1, nodes: [], links: [] };
+      const world = deps.sandboxOf?.(d.lab) ?? { sandbox: empty, start: empty };
+      return { sessionId: d.sessionId, lab: d.lab, doc: d.doc, sandbox: world.sandbox, state };
+    });
+    on('follow:stop', () => {
+      socket.leave(FOLLOW);
+      if (demo && hub.of(socket.id)?.id !== demo.sessionId) socket.leave(room(demo.sessionId));
+      return null;
+    });
+
     socket.on('disconnect', (reason) => {
+      if (demo?.presenter === socket.id) endDemo();
       void captures.stopOwner(socket.id).catch((e: Error) => log(`captures of ${socket.id}: ${e.message}`));
       if (terms.pids().length) log(`socket ${socket.id} disconnected (${reason}): closing its terminals`);
       terms.closeAll();

@@ -47,6 +47,12 @@ export const schemas = {
   'capture:start': z.object({ node: NodeRef, iface: z.string().min(1).max(15), filter: z.string().max(512).optional() }).strict(),
   'capture:stop': z.object({ captureId: CaptureId }).strict(),
   'capture:list': z.object({}).strict(),
+  'demo:start': z.object({}).strict(),
+  'demo:stop': z.object({}).strict(),
+  'demo:doc': z.object({ topology: Document }).strict(),
+  'demo:status': z.object({}).strict(),
+  'follow:start': z.object({}).strict(),
+  'follow:stop': z.object({}).strict(),
 } as const;
 
 export type Payload<E extends keyof typeof schemas> = z.output<(typeof schemas)[E]>;
@@ -74,6 +80,11 @@ export interface CaptureInfo { captureId: string; node: string; iface: string; f
  * its connection was more than 1 MiB behind (counted per page, cumulative; absent while none).
  */
 export interface PageBatch extends PacketBatch { unsent?: number }
+
+/** A live demo: whose session every follower sees. */
+export interface DemoStatus { live: boolean; lab?: string; sessionId?: string }
+/** What a follower needs to draw the presenter's canvas: its session, drawing, sandbox and kernel state. */
+export interface FollowInfo { sessionId: string; lab?: string; doc?: Topology; sandbox: Topology; state: SessionStatus }
 
 export interface Preview { steps: Step[]; script: string }
 export interface TermOpened { id: number; node: string }
@@ -106,6 +117,15 @@ export interface ClientToServerEvents {
   'capture:stop': (p: Payload<'capture:stop'>, ack: AckFn<CaptureStats>) => void;
   /** The session's captures (running and stopped, with their pcap), after a reload. */
   'capture:list': (p: Payload<'capture:list'>, ack: AckFn<CaptureInfo[]>) => void;
+  /** Present this page's session: every page may follow it, read-only. One demo per server. */
+  'demo:start': (p: Payload<'demo:start'>, ack: AckFn<DemoStatus>) => void;
+  'demo:stop': (p: Payload<'demo:stop'>, ack: AckFn<DemoStatus>) => void;
+  /** The presenter's drawing, sent on every change; only the presenting page may send it. */
+  'demo:doc': (p: Payload<'demo:doc'>, ack?: AckFn<null>) => void;
+  'demo:status': (p: Payload<'demo:status'>, ack: AckFn<DemoStatus>) => void;
+  /** Follow the demo: receive its canvas, kernel state, apply steps, probes, captures and terminal output. */
+  'follow:start': (p: Payload<'follow:start'>, ack: AckFn<FollowInfo>) => void;
+  'follow:stop': (p: Payload<'follow:stop'>, ack: AckFn<null>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -125,6 +145,12 @@ export interface ServerToClientEvents {
   /** Decoded packet summaries of a capture (rate-limited, sampled when busy). */
   'capture:packets': (p: PageBatch) => void;
   'capture:end': (p: { captureId: string; stats: CaptureStats }) => void;
+  /** A demo started or ended (to every page). */
+  'demo:live': (p: DemoStatus) => void;
+  /** The presenter's drawing changed (to followers). */
+  'follow:doc': (p: { topology: Topology }) => void;
+  /** Output of the presenter's terminals, read-only (to followers). */
+  'follow:term': (p: { id: number; data: string }) => void;
 }
 
 export type ClientEvent = keyof ClientToServerEvents;

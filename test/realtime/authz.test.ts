@@ -106,17 +106,25 @@ const aimedAtB = (w: World): Record<ClientEvent, unknown> => ({
   'capture:start': { node: 'host', iface: 'any' },
   'capture:stop': { captureId: w.bCapture },
   'capture:list': {},
+  'demo:start': {},
+  'demo:stop': {},
+  'demo:doc': { topology: { version: 1, nodes: [{ name: 'evil', kind: 'netns' }], links: [] } },
+  'demo:status': {},
+  'follow:start': {},
+  'follow:stop': {},
 });
 
 // What each event does for a socket without a session: 'error' (refused), 'noop' (fire-and-forget
 // terminal events for ids the socket does not own: acked and dropped), 'public' (needs no session:
-// the lab catalogue, a lab file under labs/), 'own' (session:open makes the socket's own session).
-const NO_SESSION: Record<ClientEvent, 'error' | 'noop' | 'public' | 'own'> = {
+// the lab catalogue, a lab file under labs/), 'own' (session:open makes the socket's own session),
+// 'refused' (an error ack of its own: not presenting, nobody presenting).
+const NO_SESSION: Record<ClientEvent, 'error' | 'noop' | 'public' | 'own' | 'refused'> = {
   'labs:list': 'public', 'file:load': 'public', 'session:open': 'own',
   'session:destroy': 'noop', 'term:input': 'noop', 'term:ack': 'noop',
   'topology:preview': 'error', 'topology:apply': 'error', 'term:open': 'error', 'term:resize': 'error', 'term:close': 'error',
   'lab:load': 'error', 'lab:progress': 'error', 'lab:check': 'error', 'lab:reset': 'error',
   'probe:run': 'error', 'probe:matrix': 'error', 'capture:start': 'error', 'capture:stop': 'error', 'capture:list': 'error',
+  'demo:start': 'error', 'demo:stop': 'refused', 'demo:doc': 'refused', 'demo:status': 'public', 'follow:start': 'refused', 'follow:stop': 'noop',
 };
 
 // A socket of session A with B's ids: 'error' (refused), 'noop' (dropped), 'own' (acts on A only).
@@ -127,6 +135,8 @@ const CROSS: Record<ClientEvent, 'error' | 'noop' | 'own'> = {
   'topology:preview': 'own', 'topology:apply': 'own', 'term:open': 'own',
   'lab:load': 'own', 'lab:progress': 'own', 'lab:check': 'own', 'lab:reset': 'own',
   'probe:run': 'own', 'probe:matrix': 'own', 'capture:start': 'own', 'capture:list': 'own',
+  // A presents its own session (ended when A leaves); stop/doc of a demo A does not run are refused.
+  'demo:start': 'own', 'demo:stop': 'own', 'demo:doc': 'own', 'demo:status': 'own', 'follow:start': 'own', 'follow:stop': 'own',
 };
 
 describe('authorization table', () => {
@@ -146,6 +156,7 @@ describe('authorization table', () => {
     if (want === 'error') expect((ack as { error?: string }).error).toMatch(/no session yet|no terminal/);
     else if (want === 'noop') expect(ack).toEqual({ ok: true, data: null });
     else if (want === 'own') expect((ack as Ack<OpenedSession>).ok && (ack as { data: OpenedSession }).data.state.info.id).not.toBe(w.bId);
+    else if (want === 'refused') expect(ack.ok).toBe(false);
     else expect(ack.ok || /labs\/|no such|not found|ENOENT/i.test((ack as { error: string }).error)).toBe(true);
     c.disconnect();
     await expectBUntouched(w);

@@ -1,0 +1,96 @@
+// Demo / follow: a presenting page's drawing, kernel state and terminal output reach every follower;
+// nothing a follower sends reaches the presenter's session or shell; the demo ends with its page.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DemoStatus, FollowInfo, TermOpened } from '../../server/realtime/contract.ts';
+import type { Topology } from '../../server/topology/schema.ts';
+import { createFakeEngine, type FakeEngine } from './fake-engine.ts';
+import { request, startServer, waitFor, type Client, type Harness } from './harness.ts';
+
+let engine: FakeEngine;
+let h: Harness;
+beforeEach(async () => { engine = createFakeEngine(); h = await startServer({ engine, graceMs: 200, pollMs: 100 }); });
+afterEach(async () => { await h.close(); });
+
+const DOC: Topology = { version: 1, nodes: [{ name: 'netns1', kind: 'netns' }], links: [] };
+
+async function presenter(): Promise<{ c: Client; id: string }> {
+  const c = await h.client();
+  const opened = await request<{ state: { info: { id: string } } }>(c, 'session:open', {});
+  if (!opened.ok) throw new Error(opened.error);
+  return { c, id: opened.data.state.info.id };
+}
+
+describe('demo and follow', () => {
+  it('a follower sees the presenter\'s drawing, state and terminal output, read-only', async () => {
+    const P = await presenter();
+    const F = await h.client();
+    const live: DemoStatus[] = [];
+    F.on('demo:live', (d) => live.push(d));
+    expect(await request(F, 'demo:status', {})).toEqual({ ok: true, data: { live: false } });
+    expect((await request(F, 'follow:start', {})).ok).toBe(false); // nobody presents yet
+
+    const started = await request<DemoStatus>(P.c, 'demo:start', {});
+    expect(started).toEqual({ ok: true, data: { live: true, sessionId: P.id } });
+    await waitFor(() => live.find((d) => d.live));
+
+    const docs: Topology[] = [];
+    const term: string[] = [];
+    const states: string[] = [];
+    F.on('follow:doc', (p) => docs.push(p.topology));
+    F.on('follow:term', (p) => term.push(p.data));
+    F.on('topology:state', (s) => states.push(s.info.id));
+    const info = await request<FollowInfo>(F, 'follow:start', {});
+    expect(info.ok && info.data.sessionId).toBe(P.id);
+
+    expect((await request(P.c, 'demo:doc', { topology: DOC })).ok).toBe(true);
+    await waitFor(() => docs.length > 0);
+    expect(docs[0].nodes.map((n) => n.name)).toEqual(['netns1']);
+    expect(info.ok && info.data.state.info.id).toBe(P.id); // the kernel state now; changes arrive as topology:state
+    void states;
+
+    // The presenter's shell output reaches the follower…
+    const t = await request<TermOpened>(P.c, 'term:open', { node: 'host', cols: 80, rows: 24 });
+    if (!t.ok) throw new Error(t.error);
+    let pOut = '';
+    P.c.on('term:data', (p) => { pOut += p.data; P.c.emit('term:ack', { id: p.id, bytes: Buffer.byteLength(p.data) }); });
+    P.c.emit('term:input', { id: t.data.id, data: 'echo PRESENTED$((40+2))\r' });
+    await waitFor(() => term.join('').includes('PRESENTED42'), 5000);
+
+    // …but nothing the follower sends reaches it: its input, its doc, its applies act on nothing of the presenter's.
+    F.emit('term:input', { id: t.data.id, data: 'echo FOLLOWER$((40+2))\r' });
+    expect((await request(F, 'demo:doc', { topology: { version: 1, nodes: [{ name: 'evil', kind: 'netns' }], links: [] } })).ok).toBe(false);
+    expect((await request(F, 'topology:apply', { topology: DOC })).ok).toBe(false); // no session of its own yet
+    expect((await request(F, 'demo:stop', {})).ok).toBe(false);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pOut).not.toContain('FOLLOWER42');
+    expect(docs.some((d) => d.nodes.some((n) => n.name === 'evil'))).toBe(false);
+    expect(engine.sessions.get(P.id)!.desired.nodes).toEqual([]);
+
+    // A second page cannot take the demo over.
+    const Q = await presenter();
+    expect((await request(Q.c, 'demo:start', {})).ok).toBe(false);
+
+    // The demo ends with the presenter's page.
+    P.c.disconnect();
+    await waitFor(() => live.at(-1)?.live === false, 3000);
+    expect(await request(F, 'demo:status', {})).toEqual({ ok: true, data: { live: false } });
+  });
+
+  it('a follower can fork: its own session with the presenter\'s drawing', async () => {
+    const P = await presenter();
+    await request(P.c, 'demo:start', {});
+    await request(P.c, 'demo:doc', { topology: DOC });
+    const F = await h.client();
+    const info = await request<FollowInfo>(F, 'follow:start', {});
+    if (!info.ok) throw new Error(info.error);
+    expect(info.data.doc?.nodes.map((n) => n.name)).toEqual(['netns1']);
+    // Fork = open a session of one's own and apply the copied drawing there.
+    const own = await request<{ state: { info: { id: string } } }>(F, 'session:open', {});
+    if (!own.ok) throw new Error(own.error);
+    expect(own.data.state.info.id).not.toBe(P.id);
+    expect((await request(F, 'topology:apply', { topology: info.data.doc })).ok).toBe(true);
+    expect(engine.sessions.get(own.data.state.info.id)!.desired.nodes.map((n) => n.name)).toEqual(['netns1']);
+    expect(engine.sessions.get(P.id)!.desired.nodes).toEqual([]);
+    expect((await request(F, 'follow:stop', {})).ok).toBe(true);
+  });
+});
