@@ -26,6 +26,8 @@ import Palette from './Palette';
 import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
 import LabPanel from './LabPanel';
+import FollowView from './FollowView';
+import type { DemoStatus, FollowInfo } from '@/server/realtime/contract';
 import PacketsPanel from './packets/PacketsPanel';
 import { usePackets } from './packets/usePackets';
 import Toolbar, { ThemeToggle } from './Toolbar';
@@ -95,6 +97,9 @@ function PlaygroundInner() {
   const [activeTab, setActiveTab] = useState<number | undefined>();
   const [toast, setToast] = useState<Toast>(null);
   const [packetsOpen, setPacketsOpen] = useState(false);
+  const [demo, setDemo] = useState<DemoStatus>({ live: false });
+  const [presenting, setPresenting] = useState(false);
+  const [follow, setFollow] = useState<FollowInfo | null>(null);
   const showToastRef = useRef<(t: Toast) => void>(() => {});
   const booted = useRef(false);
 
@@ -175,6 +180,7 @@ function PlaygroundInner() {
   // First connection: reattach (reload), or open what the URL says, or show the start screen.
   const boot = useCallback(async (s: PageSocket) => {
     const params = new URLSearchParams(window.location.search);
+    request(s, 'demo:status', {}).then(setDemo).catch(() => {});
     const stored = readStored();
     try {
       if (stored?.token) {
@@ -233,6 +239,7 @@ function PlaygroundInner() {
     s.on('session:closed', ({ id, reason }) => { if (id === sessionRef.current?.id) { setEnded(reason); setTabs([]); } });
     s.on('term:exit', ({ id, code }) => setTabs((ts) => ts.map((t) => (t.id === id ? { ...t, exited: `exited ${code}` } : t))));
     s.on('server:error', ({ event, error }) => showToast({ kind: 'error', text: `${event}: ${error}` }));
+    s.on('demo:live', (d) => { setDemo(d); if (!d.live) setPresenting(false); });
     return () => { s.disconnect(); };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -405,12 +412,56 @@ function PlaygroundInner() {
   const inLab = !!session?.lab;
   useEffect(() => { if (inLab && screen === 'canvas') fitSoon(); }, [ghostKey, inLab, screen, fitSoon]);
 
+  // Workshop: while presenting, every change of the drawing goes to the followers.
+  useEffect(() => {
+    if (!presenting || !socket) return;
+    const t = setTimeout(() => { request(socket, 'demo:doc', { topology: doc as unknown as Record<string, unknown> }).catch(() => {}); }, 120);
+    return () => clearTimeout(t);
+  }, [doc, presenting, socket]);
+
+  const togglePresent = useCallback(async () => {
+    if (!socket) return;
+    try {
+      if (presenting) { await request(socket, 'demo:stop', {}); setPresenting(false); }
+      else {
+        await request(socket, 'demo:start', {});
+        setPresenting(true);
+        showToast({ kind: 'info', text: 'Presenting: every page can follow this canvas and your terminals, read-only.' });
+      }
+    } catch (e) { showToast({ kind: 'error', text: (e as Error).message }); }
+  }, [presenting, showToast, socket]);
+
+  const startFollow = useCallback(async () => {
+    if (!socket) return;
+    try { setFollow(await request(socket, 'follow:start', {})); } catch (e) { showToast({ kind: 'error', text: (e as Error).message }); }
+  }, [showToast, socket]);
+
+  const stopFollow = useCallback(() => {
+    if (socket) request(socket, 'follow:stop', {}).catch(() => {});
+    setFollow(null);
+  }, [socket]);
+
+  const fork = useCallback(async (copy: Topology, lab?: string) => {
+    if (!socket) return;
+    stopFollow();
+    try {
+      await openSession(socket, { lab }, copy);
+      window.history.replaceState(null, '', pageUrl(lab ? `lab=${encodeURIComponent(lab)}` : 'canvas=blank'));
+      showToast({ kind: 'info', text: 'Forked: your own sandbox has the instructor\'s drawing. Press Apply to build it.' });
+    } catch (e) { showToast({ kind: 'error', text: (e as Error).message }); }
+  }, [openSession, showToast, socket, stopFollow]);
+
   const themeToggle = <ThemeToggle dark={dark} onToggle={toggleTheme} />;
+
+  if (follow && socket) {
+    return <FollowView socket={socket} info={follow} dark={dark} themeToggle={themeToggle} onFork={(d, lab) => void fork(d, lab)} onLeave={stopFollow} />;
+  }
 
   if (screen !== 'canvas') {
     return screen === 'loading'
       ? <div className="muted grid h-full place-items-center" data-testid="loading">{busy ? `Preparing the sandbox for ${busy}…` : 'Connecting…'}</div>
-      : <StartScreen labs={labs} error={startError} busy={busy} onOpenLab={openLab} onBlank={openBlank} themeToggle={themeToggle} />;
+      : <StartScreen labs={labs} error={startError} busy={busy} onOpenLab={openLab} onBlank={openBlank} themeToggle={themeToggle}
+          demoLive={demo.live} onFollow={() => void startFollow()} />;
   }
 
   const labInfo = session?.lab ? labs?.find((l) => l.id === session.lab) : undefined;
@@ -444,6 +495,10 @@ function PlaygroundInner() {
         onApply={startApply}
         onDestroy={destroy}
         packetsOpen={packetsOpen}
+        presenting={presenting}
+        onPresent={() => void togglePresent()}
+        demoLive={demo.live}
+        onFollow={() => void startFollow()}
         onPackets={() => setPacketsOpen((o) => !o)}
         themeToggle={themeToggle}
       />

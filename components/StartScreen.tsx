@@ -10,9 +10,12 @@ interface Props {
   onOpenLab(id: string): void;
   onBlank(): void;
   themeToggle: React.ReactNode;
+  /** An instructor is presenting: offer to follow. */
+  demoLive?: boolean;
+  onFollow?(): void;
 }
 
-export default function StartScreen({ labs, error, busy, onOpenLab, onBlank, themeToggle }: Props) {
+export default function StartScreen({ labs, error, busy, onOpenLab, onBlank, themeToggle, demoLive, onFollow }: Props) {
   const first = labs?.[0];
   return (
     <main className="min-h-full overflow-auto" data-testid="start-screen">
@@ -28,6 +31,13 @@ export default function StartScreen({ labs, error, busy, onOpenLab, onBlank, the
           <div className="ml-auto">{themeToggle}</div>
         </header>
         {error && <div className="field-error mt-4 text-[13px]" role="alert" data-testid="start-error">{error}</div>}
+        {demoLive && onFollow && (
+          <div className="panel mt-6 flex items-center gap-3 rounded-xl border p-4" style={{ borderColor: 'var(--bad)' }} data-testid="demo-banner">
+            <span className="inline-block h-2.5 w-2.5 animate-pulse rounded-full" style={{ background: 'var(--bad)' }} />
+            <span><b>The instructor is presenting.</b> Watch their canvas and terminal live; fork it into your own sandbox when you want to try.</span>
+            <button className="btn btn-primary ml-auto" onClick={onFollow} data-testid="follow-start">Follow the instructor</button>
+          </div>
+        )}
         <div className="mt-8 grid gap-4 md:grid-cols-[1.3fr_1fr]">
           <div className="panel rounded-xl border p-5" style={{ borderColor: 'var(--accent)' }}>
             <div className="section-title">Start here</div>

@@ -29,6 +29,11 @@ interface Props {
   /** The packets drawer (probe, matrix, capture). */
   packetsOpen: boolean;
   onPackets(): void;
+  /** Workshop: this page presents its session; or another page does and this one may follow. */
+  presenting: boolean;
+  onPresent(): void;
+  demoLive: boolean;
+  onFollow(): void;
   themeToggle: ReactNode;
 }
 
@@ -82,6 +87,12 @@ export default function Toolbar(p: Props) {
         {p.problems > 0 && <span className="chip" style={{ color: 'var(--bad)', borderColor: 'var(--bad)' }} data-testid="problem-count">{p.problems} problem{p.problems > 1 ? 's' : ''}</span>}
         {p.drift > 0 && <span className="chip" style={{ color: 'var(--warn)', borderColor: 'var(--warn)' }} title="the kernel differs from the drawing" data-testid="drift-count">{p.drift} drift</span>}
         {p.themeToggle}
+        {p.demoLive && !p.presenting
+          ? <button className="btn" onClick={p.onFollow} title="watch the instructor's canvas, read-only" data-testid="follow-button">Follow instructor</button>
+          : <button className={`btn ${p.presenting ? 'btn-on' : ''}`} onClick={p.onPresent} disabled={!p.sessionReady} aria-pressed={p.presenting}
+              title={p.presenting ? 'stop presenting' : 'let every page follow this canvas, read-only (workshops)'} data-testid="present-button">
+              {p.presenting ? 'Presenting' : 'Present'}
+            </button>}
         <button className={`btn ${p.packetsOpen ? 'btn-on' : ''}`} onClick={p.onPackets} disabled={!p.sessionReady} aria-pressed={p.packetsOpen}
           title="probe reachability, see where packets die, capture live traffic" data-testid="packets-button">{Icon.packets}Packets</button>
         <button className="btn btn-danger" onClick={p.onDestroy} disabled={!p.sessionReady || p.applying} title="tear down everything this session built" data-testid="destroy-button">{Icon.stop}Destroy</button>
