@@ -27,7 +27,7 @@ import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
 import LabPanel from './LabPanel';
 import FollowView from './FollowView';
-import type { DemoStatus, FollowInfo } from '@/server/realtime/contract';
+import type { DemoStatus, FollowInfo, Role } from '@/server/realtime/contract';
 import PacketsPanel from './packets/PacketsPanel';
 import { usePackets } from './packets/usePackets';
 import Toolbar, { ThemeToggle } from './Toolbar';
@@ -99,6 +99,7 @@ function PlaygroundInner() {
   const [packetsOpen, setPacketsOpen] = useState(false);
   const [demo, setDemo] = useState<DemoStatus>({ live: false });
   const [presenting, setPresenting] = useState(false);
+  const [role, setRole] = useState<Role>('instructor');
   const [follow, setFollow] = useState<FollowInfo | null>(null);
   const showToastRef = useRef<(t: Toast) => void>(() => {});
   const booted = useRef(false);
@@ -180,7 +181,7 @@ function PlaygroundInner() {
   // First connection: reattach (reload), or open what the URL says, or show the start screen.
   const boot = useCallback(async (s: PageSocket) => {
     const params = new URLSearchParams(window.location.search);
-    request(s, 'demo:status', {}).then(setDemo).catch(() => {});
+    request(s, 'demo:status', {}).then((d) => { setDemo(d); if (d.role) setRole(d.role); }).catch(() => {});
     const stored = readStored();
     try {
       if (stored?.token) {
@@ -496,6 +497,7 @@ function PlaygroundInner() {
         onDestroy={destroy}
         packetsOpen={packetsOpen}
         presenting={presenting}
+        canPresent={role === 'instructor'}
         onPresent={() => void togglePresent()}
         demoLive={demo.live}
         onFollow={() => void startFollow()}

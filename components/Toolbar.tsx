@@ -31,6 +31,8 @@ interface Props {
   onPackets(): void;
   /** Workshop: this page presents its session; or another page does and this one may follow. */
   presenting: boolean;
+  /** Only the instructor's page may present (everyone's, on a loopback server without tokens). */
+  canPresent: boolean;
   onPresent(): void;
   demoLive: boolean;
   onFollow(): void;
@@ -89,7 +91,7 @@ export default function Toolbar(p: Props) {
         {p.themeToggle}
         {p.demoLive && !p.presenting
           ? <button className="btn" onClick={p.onFollow} title="watch the instructor's canvas, read-only" data-testid="follow-button">Follow instructor</button>
-          : <button className={`btn ${p.presenting ? 'btn-on' : ''}`} onClick={p.onPresent} disabled={!p.sessionReady} aria-pressed={p.presenting}
+          : p.canPresent && <button className={`btn ${p.presenting ? 'btn-on' : ''}`} onClick={p.onPresent} disabled={!p.sessionReady} aria-pressed={p.presenting}
               title={p.presenting ? 'stop presenting' : 'let every page follow this canvas, read-only (workshops)'} data-testid="present-button">
               {p.presenting ? 'Presenting' : 'Present'}
             </button>}

@@ -45,7 +45,13 @@ async function main() {
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
   const accessToken = isLoopback(opts.host) ? undefined : (process.env.NSPLAY_TOKEN || randomBytes(16).toString('hex'));
-  const app = createApplication(httpServer, { engine, root, accessToken, sandboxOf, limits, graceMs: limits.idleMs, next: { handle: (req, res) => handle(req, res) } });
+  // Beyond loopback a workshop has two URLs: the instructor's (may present) and the attendees'.
+  const instructorToken = accessToken ? (process.env.NSPLAY_INSTRUCTOR_TOKEN || randomBytes(16).toString('hex')) : undefined;
+  const viewerToken = accessToken ? process.env.NSPLAY_VIEWER_TOKEN || undefined : undefined;
+  for (const [name, t] of [['NSPLAY_INSTRUCTOR_TOKEN', instructorToken], ['NSPLAY_VIEWER_TOKEN', viewerToken]] as const) {
+    if (t !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(t)) throw new Error(`${name} must be 16 to 128 letters, digits, _ or -`);
+  }
+  const app = createApplication(httpServer, { engine, root, accessToken, instructorToken, viewerToken, sandboxOf, limits, graceMs: limits.idleMs, next: { handle: (req, res) => handle(req, res) } });
 
   await new Promise<void>((ok, fail) => {
     httpServer.once('error', fail);
@@ -56,6 +62,12 @@ async function main() {
   const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${shown}:${port}/${accessToken ? `?token=${accessToken}` : ''}`;
   console.log(`nsplay listening on ${url}${dev ? ' (dev)' : ''}`);
+  if (instructorToken) {
+    const base = `http://${shown}:${port}/`;
+    console.log(`  attendees:  ${base}?token=${accessToken}`);
+    console.log(`  instructor: ${base}?token=${instructorToken}   (may present; keep it to yourself)`);
+    if (viewerToken) console.log(`  viewers:    ${base}?token=${viewerToken}   (follow only)`);
+  }
   console.log(`[nsplay] ${describeLimits(limits)}`);
 
   // A stalled event loop stalls every page's socket (ping timeouts): say so when it happens.

@@ -10,7 +10,7 @@ import type { Engine } from '../session/types.ts';
 import { validateTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import {
-  CLIENT_EVENTS, invalidPayload, schemas, type Ack, type CaptureInfo, type DemoStatus, type ClientToServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, invalidPayload, ROLE_EVENTS, schemas, type Ack, type CaptureInfo, type DemoStatus, type Role, type ClientToServerEvents, type ServerToClientEvents,
 } from './contract.ts';
 import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
@@ -30,8 +30,11 @@ export interface AppDeps {
   root: string;
   graceMs?: number;
   pollMs?: number;
-  /** When set, sockets must present it (`auth.token`): required when listening beyond loopback. */
+  /** When set, sockets must present it (`auth.token`): required when listening beyond loopback. It is the attendees' token. */
   accessToken?: string;
+  /** With accessToken: the instructor's token (may present and follow-lead), and optionally a viewer token (follow only). */
+  instructorToken?: string;
+  viewerToken?: string;
   terminals?: TerminalOptions;
   log?: (msg: string) => void;
   /** The lab runner (default: the engine proxy's, which runs it in the engine's process). */
@@ -125,11 +128,16 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     log,
   });
 
+  const roleOf = new WeakMap<object, Role>();
   if (deps.accessToken) {
-    const expected = deps.accessToken;
+    const tokens = new Map<string, Role>([[deps.accessToken, 'attendee']]);
+    if (deps.instructorToken) tokens.set(deps.instructorToken, 'instructor');
+    if (deps.viewerToken) tokens.set(deps.viewerToken, 'viewer');
     io.use((socket, next) => {
       const given = (socket.handshake.auth as { token?: unknown })?.token;
-      if (given !== expected) return next(new Error('this nsplay needs the access token printed at start (open the URL with ?token=…)'));
+      const role = typeof given === 'string' ? tokens.get(given) : undefined;
+      if (!role) return next(new Error('this nsplay needs the access token printed at start (open the URL with ?token=…)'));
+      roleOf.set(socket, role);
       // A page from another site must not drive a sandbox even with a leaked token.
       const origin = socket.handshake.headers.origin;
       let host: string | undefined;
@@ -180,6 +188,8 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
   const FOLLOW = 'followers';
   let demo: { presenter: string; sessionId: string; lab?: string; doc?: Topology } | null = null;
   const demoStatus = (): DemoStatus => (demo ? { live: true, lab: demo.lab, sessionId: demo.sessionId } : { live: false });
+  /** Without tokens (a loopback server, one learner) everyone is the instructor. */
+  const role = (s: AppSocket): Role => roleOf.get(s) ?? 'instructor';
   const endDemo = () => {
     if (!demo) return;
     const id = demo.sessionId;
@@ -214,6 +224,14 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     function on<E extends keyof typeof schemas, T>(event: E, run: (p: ReturnType<(typeof schemas)[E]['parse']>) => Promise<T> | T) {
       (socket as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on(event, (payload: unknown, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (a: Ack<T>) => void) : undefined;
+        // Authorization on every event, not only at connect.
+        const r = role(socket);
+        if (r !== 'instructor' && !ROLE_EVENTS[r].includes(event)) {
+          const error = `${event}: ${r === 'viewer' ? 'a viewer can only follow the instructor' : 'only the instructor can do this'}`;
+          if (reply) reply({ ok: false, error });
+          else socket.emit('server:error', { event, error });
+          return;
+        }
         const parsed = schemas[event].safeParse(payload ?? {});
         if (!parsed.success) {
           const err = invalidPayload(event, parsed.error);
@@ -428,7 +446,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       io.to(FOLLOW).emit('follow:doc', { topology });
       return null;
     });
-    on('demo:status', () => demoStatus());
+    on('demo:status', () => ({ ...demoStatus(), role: role(socket) }));
     on('follow:start', async () => {
       if (!demo) throw new Error('nobody is presenting right now');
       const d = demo;

@@ -81,8 +81,18 @@ export interface CaptureInfo { captureId: string; node: string; iface: string; f
  */
 export interface PageBatch extends PacketBatch { unsent?: number }
 
-/** A live demo: whose session every follower sees. */
-export interface DemoStatus { live: boolean; lab?: string; sessionId?: string }
+/**
+ * Who a socket is, from the token it connected with: the instructor (may present; on a loopback server
+ * without tokens everyone is), an attendee (their own sandbox), a viewer (may only follow).
+ */
+export type Role = 'instructor' | 'attendee' | 'viewer';
+/** Events a role may send (the instructor may send all). */
+export const ROLE_EVENTS: Record<Exclude<Role, 'instructor'>, (keyof typeof schemas)[]> = {
+  attendee: (Object.keys(schemas) as (keyof typeof schemas)[]).filter((e) => !['demo:start', 'demo:stop', 'demo:doc'].includes(e)),
+  viewer: ['labs:list', 'demo:status', 'follow:start', 'follow:stop'],
+};
+/** A live demo: whose session every follower sees; `role` is the asking socket's. */
+export interface DemoStatus { live: boolean; lab?: string; sessionId?: string; role?: Role }
 /** What a follower needs to draw the presenter's canvas: its session, drawing, sandbox and kernel state. */
 export interface FollowInfo { sessionId: string; lab?: string; doc?: Topology; sandbox: Topology; state: SessionStatus }
 

@@ -26,7 +26,7 @@ describe('demo and follow', () => {
     const F = await h.client();
     const live: DemoStatus[] = [];
     F.on('demo:live', (d) => live.push(d));
-    expect(await request(F, 'demo:status', {})).toEqual({ ok: true, data: { live: false } });
+    expect(await request(F, 'demo:status', {})).toMatchObject({ ok: true, data: { live: false } });
     expect((await request(F, 'follow:start', {})).ok).toBe(false); // nobody presents yet
 
     const started = await request<DemoStatus>(P.c, 'demo:start', {});
@@ -73,7 +73,7 @@ describe('demo and follow', () => {
     // The demo ends with the presenter's page.
     P.c.disconnect();
     await waitFor(() => live.at(-1)?.live === false, 3000);
-    expect(await request(F, 'demo:status', {})).toEqual({ ok: true, data: { live: false } });
+    expect(await request(F, 'demo:status', {})).toMatchObject({ ok: true, data: { live: false } });
   });
 
   it('a follower can fork: its own session with the presenter\'s drawing', async () => {
@@ -92,5 +92,34 @@ describe('demo and follow', () => {
     expect(engine.sessions.get(own.data.state.info.id)!.desired.nodes.map((n) => n.name)).toEqual(['netns1']);
     expect(engine.sessions.get(P.id)!.desired.nodes).toEqual([]);
     expect((await request(F, 'follow:stop', {})).ok).toBe(true);
+  });
+
+  it('roles: only the instructor presents; a viewer can only follow; checked on every event', async () => {
+    const tokens = { accessToken: 'a'.repeat(32), instructorToken: 'i'.repeat(32), viewerToken: 'v'.repeat(32) };
+    const g = await startServer({ engine: createFakeEngine(), graceMs: 200, pollMs: 100, ...tokens });
+    try {
+      const attendee = await g.client({ token: tokens.accessToken });
+      const teacher = await g.client({ token: tokens.instructorToken });
+      const viewer = await g.client({ token: tokens.viewerToken });
+      expect(((await request<DemoStatus>(attendee, 'demo:status', {})) as { data: DemoStatus }).data.role).toBe('attendee');
+      expect(((await request<DemoStatus>(viewer, 'demo:status', {})) as { data: DemoStatus }).data.role).toBe('viewer');
+
+      // An attendee has a sandbox of their own but cannot present.
+      expect((await request(attendee, 'session:open', {})).ok).toBe(true);
+      const refused = await request(attendee, 'demo:start', {});
+      expect(refused).toEqual({ ok: false, error: 'demo:start: only the instructor can do this' });
+      // A viewer cannot even open a sandbox, or type, or probe.
+      for (const [e, p] of [['session:open', {}], ['term:open', { node: 'host', cols: 80, rows: 24 }], ['probe:run', { from: 'a', to: 'b' }], ['demo:start', {}]] as const) {
+        const ack = await request(viewer, e, p);
+        expect(ack).toEqual({ ok: false, error: `${e}: a viewer can only follow the instructor` });
+      }
+      // The instructor presents; the attendee and the viewer follow.
+      expect((await request(teacher, 'session:open', {})).ok).toBe(true);
+      expect((await request(teacher, 'demo:start', {})).ok).toBe(true);
+      expect((await request(viewer, 'follow:start', {})).ok).toBe(true);
+      expect((await request(attendee, 'follow:start', {})).ok).toBe(true);
+      // Malformed payloads from a viewer are refused too (before parsing even reaches the handler).
+      expect((await request(viewer, 'topology:apply', 'rm -rf /')).ok).toBe(false);
+    } finally { await g.close(); }
   });
 });
