@@ -19,6 +19,8 @@ interface Props {
   /** The lab was reset: the old shells are gone with the old namespaces. */
   onReset(): void;
   onError(text: string): void;
+  /** A passing message (the instructor moved everyone to a step). */
+  onInfo?(text: string): void;
 }
 
 /** Inline Markdown the labs use: `code` and **bold**; paragraphs on blank lines. */
@@ -74,7 +76,7 @@ export function stepStatus(p: LabProgress | undefined, i: number): StepStatus {
   return s.checkedAt !== undefined && s.checks.length > 0 ? 'failed' : 'pending';
 }
 
-export default function LabPanel({ socket, sessionId, hostTerminal, onReset, onError }: Props) {
+export default function LabPanel({ socket, sessionId, hostTerminal, onReset, onError, onInfo }: Props) {
   const [state, setState] = useState<LabState | null>(null);
   const [loadError, setLoadError] = useState<string | undefined>();
   const [busy, setBusy] = useState<{ step?: number; what: 'run' | 'check' | 'reset' } | null>(null);
@@ -93,8 +95,15 @@ export default function LabPanel({ socket, sessionId, hostTerminal, onReset, onE
       .then((s) => { if (live) { setState(s); setOpen(new Set([Math.min(s.progress.current, s.lab.steps.length - 1)])); } })
       .catch((e: Error) => { if (live) setLoadError(e.message); });
     const onProgress = (p: LabProgress) => setProgress(p);
+    // The instructor sends everyone to a step: open it and bring it into view.
+    const onGoto = ({ step }: { step: number }) => {
+      setOpen((o) => new Set(o).add(step));
+      setTimeout(() => listRef.current?.querySelector(`[data-testid="lab-step-${step + 1}"]`)?.scrollIntoView({ block: 'start', behavior: 'smooth' }), 50);
+      (onInfo ?? onError)(`The instructor asks everyone to go to step ${step + 1}.`);
+    };
     socket.on('lab:progress', onProgress);
-    return () => { live = false; socket.off('lab:progress', onProgress); };
+    socket.on('lab:goto', onGoto);
+    return () => { live = false; socket.off('lab:progress', onProgress); socket.off('lab:goto', onGoto); };
   }, [socket, sessionId, setProgress]);
 
   // Keep the step the learner is on in view as the lab moves on.

@@ -27,6 +27,7 @@ import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
 import LabPanel from './LabPanel';
 import FollowView from './FollowView';
+import RosterPanel from './RosterPanel';
 import type { DemoStatus, FollowInfo, Role } from '@/server/realtime/contract';
 import PacketsPanel from './packets/PacketsPanel';
 import { usePackets } from './packets/usePackets';
@@ -100,6 +101,7 @@ function PlaygroundInner() {
   const [demo, setDemo] = useState<DemoStatus>({ live: false });
   const [presenting, setPresenting] = useState(false);
   const [role, setRole] = useState<Role>('instructor');
+  const [rosterOpen, setRosterOpen] = useState(false);
   const [follow, setFollow] = useState<FollowInfo | null>(null);
   const showToastRef = useRef<(t: Toast) => void>(() => {});
   const booted = useRef(false);
@@ -501,7 +503,9 @@ function PlaygroundInner() {
         onPresent={() => void togglePresent()}
         demoLive={demo.live}
         onFollow={() => void startFollow()}
-        onPackets={() => setPacketsOpen((o) => !o)}
+        onPackets={() => { setPacketsOpen((o) => !o); setRosterOpen(false); }}
+        rosterOpen={rosterOpen}
+        onRoster={() => { setRosterOpen((o) => !o); setPacketsOpen(false); }}
         themeToggle={themeToggle}
       />
       <div className="flex min-h-0 flex-1">
@@ -510,7 +514,7 @@ function PlaygroundInner() {
           <div className="flex min-h-0 flex-1">
           {socket && session?.lab && (
             <LabPanel socket={socket} sessionId={session.id} hostTerminal={hostTerminal} onReset={labWasReset}
-              onError={(text) => showToast({ kind: 'error', text })} />
+              onError={(text) => showToast({ kind: 'error', text })} onInfo={(text) => showToast({ kind: 'info', text })} />
           )}
           <div className="relative min-h-0 min-w-0 flex-1">
             <Canvas doc={doc} view={view} live={live} problems={problems} selection={selection} onSelect={setSelection} edit={edit}
@@ -544,8 +548,11 @@ function PlaygroundInner() {
         </div>
         {/* The packets drawer takes the inspector's column, so the canvas keeps its width. */}
         <Inspector doc={doc} view={view} live={live} problems={problems} selection={selection} onSelect={setSelection} edit={edit}
-          openTerminal={(n) => void openTerminal(n)} adopt={adopt} hidden={packetsOpen} />
-        {packetsOpen && (
+          openTerminal={(n) => void openTerminal(n)} adopt={adopt} hidden={packetsOpen || (rosterOpen && presenting)} />
+        {rosterOpen && presenting && socket && (
+          <RosterPanel socket={socket} onClose={() => setRosterOpen(false)} onError={(text) => showToast({ kind: 'error', text })} />
+        )}
+        {packetsOpen && !(rosterOpen && presenting) && (
           <PacketsPanel packets={packets} nodes={terminalNodes} status={status} withToken={(u) => u} onClose={() => setPacketsOpen(false)} />
         )}
       </div>

@@ -36,6 +36,8 @@ interface Props {
   onPresent(): void;
   demoLive: boolean;
   onFollow(): void;
+  rosterOpen: boolean;
+  onRoster(): void;
   themeToggle: ReactNode;
 }
 
@@ -95,6 +97,10 @@ export default function Toolbar(p: Props) {
               title={p.presenting ? 'stop presenting' : 'let every page follow this canvas, read-only (workshops)'} data-testid="present-button">
               {p.presenting ? 'Presenting' : 'Present'}
             </button>}
+        {p.presenting && (
+          <button className={`btn ${p.rosterOpen ? 'btn-on' : ''}`} onClick={p.onRoster} aria-pressed={p.rosterOpen}
+            title="who is connected, which step each attendee is on" data-testid="roster-button">Roster</button>
+        )}
         <button className={`btn ${p.packetsOpen ? 'btn-on' : ''}`} onClick={p.onPackets} disabled={!p.sessionReady} aria-pressed={p.packetsOpen}
           title="probe reachability, see where packets die, capture live traffic" data-testid="packets-button">{Icon.packets}Packets</button>
         <button className="btn btn-danger" onClick={p.onDestroy} disabled={!p.sessionReady || p.applying} title="tear down everything this session built" data-testid="destroy-button">{Icon.stop}Destroy</button>

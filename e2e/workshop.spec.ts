@@ -1,6 +1,6 @@
 // Workshop: an instructor presents; an attendee in another browser context follows their canvas,
 // terminal output and probe animation read-only, then forks the drawing into a sandbox of their own,
-// applies it and pings there.
+// applies it and pings there; the instructor's roster lists the attendee's session.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 
 async function shot(page: Page, info: TestInfo, name: string) {
@@ -86,6 +86,12 @@ test('an attendee follows the instructor read-only, then forks and pings in thei
   await student.keyboard.press('Enter');
   await expect(student.getByTestId('terminal-netns1')).toContainText(/1 packets transmitted, 1 received/, { timeout: 20_000 });
   await shot(student, info, 'workshop-02-forked');
+
+  // The instructor's roster lists the attendee's own session.
+  await teacher.getByTestId('roster-button').click();
+  await expect(teacher.getByTestId('roster-panel')).toBeVisible();
+  await expect(teacher.locator(`[data-testid="roster-row"][data-session="${own}"]`)).toBeVisible({ timeout: 15_000 });
+  await shot(teacher, info, 'workshop-03-roster');
 
   // The demo ends with the instructor's page.
   await teacher.getByTestId('present-button').click();

@@ -10,7 +10,7 @@ import type { Engine } from '../session/types.ts';
 import { validateTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import {
-  CLIENT_EVENTS, invalidPayload, ROLE_EVENTS, schemas, type Ack, type CaptureInfo, type DemoStatus, type Role, type ClientToServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, invalidPayload, ROLE_EVENTS, schemas, type Ack, type CaptureInfo, type DemoStatus, type Role, type RosterEntry, type ClientToServerEvents, type ServerToClientEvents,
 } from './contract.ts';
 import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
@@ -462,6 +462,42 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       socket.leave(FOLLOW);
       if (demo && hub.of(socket.id)?.id !== demo.sessionId) socket.leave(room(demo.sessionId));
       return null;
+    });
+
+    // The roster (instructor only: see ROLE_EVENTS): every connected session and where it is in its lab.
+    on('roster:list', async () => {
+      const live = hub.bindings().filter((b) => !b.closed && b.sockets.size > 0);
+      return Promise.all(live.map(async (b): Promise<RosterEntry> => {
+        const row: RosterEntry = { sessionId: b.id, lab: b.lab, pages: b.sockets.size, presenter: demo?.sessionId === b.id, openedAt: b.openedAt ?? 0 };
+        if (!b.lab || !labService) return row;
+        const p = await labService.progress(b.id).catch(() => undefined);
+        if (!p) return row;
+        // On its current step since the previous one passed (or since the session opened).
+        const before = p.steps.slice(0, p.current).map((st) => st.checkedAt ?? 0);
+        return { ...row, step: p.current + 1, steps: p.steps.length, passed: p.steps.filter((st) => st.passed).length, since: Math.max(b.openedAt ?? 0, ...before) };
+      }));
+    });
+    on('roster:goto', (p) => {
+      socket.broadcast.emit('lab:goto', { step: p.step });
+      return null;
+    });
+    on('roster:reset', async (p) => {
+      const b = hub.bindings().find((x) => x.id === p.sessionId && !x.closed);
+      if (!b) throw new Error(`no session ${p.sessionId} is connected`);
+      if (!b.lab) throw new Error(`session ${p.sessionId} is not a lab session`);
+      if (!labService) throw new Error('labs are not available on this server');
+      if (b.applying) throw new Error('an apply is running for that session: reset after it');
+      b.applying = true;
+      try {
+        for (const sid of b.sockets) terminals.get(sid)?.closeAll();
+        const progress = await labService.reset(b.id);
+        io.to(room(b.id)).emit('lab:progress', progress);
+        return progress;
+      } finally {
+        b.applying = false;
+        b.settledAt = Date.now();
+        void hub.refresh(b, true);
+      }
     });
 
     socket.on('disconnect', (reason) => {

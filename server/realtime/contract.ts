@@ -53,6 +53,10 @@ export const schemas = {
   'demo:status': z.object({}).strict(),
   'follow:start': z.object({}).strict(),
   'follow:stop': z.object({}).strict(),
+  'roster:list': z.object({}).strict(),
+  'roster:goto': z.object({ step: LabStepIndex }).strict(),
+  // Only ever looked up among the connected sessions, never used as a path.
+  'roster:reset': z.object({ sessionId: z.string().regex(/^[a-z0-9]{1,16}$/, { message: 'a session id looks like s1a2b3c' }) }).strict(),
 } as const;
 
 export type Payload<E extends keyof typeof schemas> = z.output<(typeof schemas)[E]>;
@@ -88,13 +92,29 @@ export interface PageBatch extends PacketBatch { unsent?: number }
 export type Role = 'instructor' | 'attendee' | 'viewer';
 /** Events a role may send (the instructor may send all). */
 export const ROLE_EVENTS: Record<Exclude<Role, 'instructor'>, (keyof typeof schemas)[]> = {
-  attendee: (Object.keys(schemas) as (keyof typeof schemas)[]).filter((e) => !['demo:start', 'demo:stop', 'demo:doc'].includes(e)),
+  attendee: (Object.keys(schemas) as (keyof typeof schemas)[]).filter((e) => !['demo:start', 'demo:stop', 'demo:doc'].includes(e) && !e.startsWith('roster:')),
   viewer: ['labs:list', 'demo:status', 'follow:start', 'follow:stop'],
 };
 /** A live demo: whose session every follower sees; `role` is the asking socket's. */
 export interface DemoStatus { live: boolean; lab?: string; sessionId?: string; role?: Role }
 /** What a follower needs to draw the presenter's canvas: its session, drawing, sandbox and kernel state. */
 export interface FollowInfo { sessionId: string; lab?: string; doc?: Topology; sandbox: Topology; state: SessionStatus }
+
+/** One connected session, for the instructor's roster. Steps are 1-based here (as the page shows them). */
+export interface RosterEntry {
+  sessionId: string;
+  lab?: string;
+  /** Pages connected to it now. */
+  pages: number;
+  /** The presenter's own session. */
+  presenter: boolean;
+  openedAt: number;
+  /** Lab sessions: the step the attendee is on (steps + 1 when done), how many passed, since when on it. */
+  step?: number;
+  steps?: number;
+  passed?: number;
+  since?: number;
+}
 
 export interface Preview { steps: Step[]; script: string }
 export interface TermOpened { id: number; node: string }
@@ -136,6 +156,12 @@ export interface ClientToServerEvents {
   /** Follow the demo: receive its canvas, kernel state, apply steps, probes, captures and terminal output. */
   'follow:start': (p: Payload<'follow:start'>, ack: AckFn<FollowInfo>) => void;
   'follow:stop': (p: Payload<'follow:stop'>, ack: AckFn<null>) => void;
+  /** The instructor's roster: every connected session, its lab step and checks. */
+  'roster:list': (p: Payload<'roster:list'>, ack: AckFn<RosterEntry[]>) => void;
+  /** "Go to step K" to every other page (0-based step). */
+  'roster:goto': (p: Payload<'roster:goto'>, ack: AckFn<null>) => void;
+  /** Reset one attendee's lab (new namespaces: their terminals close). */
+  'roster:reset': (p: Payload<'roster:reset'>, ack: AckFn<LabProgress>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -161,6 +187,8 @@ export interface ServerToClientEvents {
   'follow:doc': (p: { topology: Topology }) => void;
   /** Output of the presenter's terminals, read-only (to followers). */
   'follow:term': (p: { id: number; data: string }) => void;
+  /** The instructor asks every page to go to this lab step (0-based). */
+  'lab:goto': (p: { step: number }) => void;
 }
 
 export type ClientEvent = keyof ClientToServerEvents;

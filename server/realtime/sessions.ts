@@ -20,6 +20,8 @@ export interface Binding {
   /** A refresh was asked for while a read was running: read again right after it. */
   again?: boolean;
   applying: boolean;
+  /** When the session was created (ms since the epoch). */
+  openedAt?: number;
   last?: string;
   closed: boolean;
   /** When the last page left (undefined while one is connected). */
@@ -178,7 +180,7 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
       // (A session that vanished while the page was away is replaced by one of the same lab.)
       const lab = req.lab ?? existing?.lab;
       const info = await engine.create({ lab, owner: o.owner });
-      const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab, sockets: new Set(), polling: 0, applying: false, closed: false };
+      const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab, sockets: new Set(), polling: 0, applying: false, closed: false, openedAt: info.createdAt ?? Date.now() };
       byToken.set(b.token, b);
       attach(socketId, b);
       const state = await engine.status(b.id);

@@ -112,6 +112,9 @@ const aimedAtB = (w: World): Record<ClientEvent, unknown> => ({
   'demo:status': {},
   'follow:start': {},
   'follow:stop': {},
+  'roster:list': {},
+  'roster:goto': { step: 0 },
+  'roster:reset': { sessionId: w.bId },
 });
 
 // What each event does for a socket without a session: 'error' (refused), 'noop' (fire-and-forget
@@ -125,6 +128,8 @@ const NO_SESSION: Record<ClientEvent, 'error' | 'noop' | 'public' | 'own' | 'ref
   'lab:load': 'error', 'lab:progress': 'error', 'lab:check': 'error', 'lab:reset': 'error',
   'probe:run': 'error', 'probe:matrix': 'error', 'capture:start': 'error', 'capture:stop': 'error', 'capture:list': 'error',
   'demo:start': 'error', 'demo:stop': 'refused', 'demo:doc': 'refused', 'demo:status': 'public', 'follow:start': 'refused', 'follow:stop': 'noop',
+  // Without tokens everyone is the instructor: the roster lists, goto broadcasts; a reset of B needs labs (none here).
+  'roster:list': 'public', 'roster:goto': 'noop', 'roster:reset': 'refused',
 };
 
 // A socket of session A with B's ids: 'error' (refused), 'noop' (dropped), 'own' (acts on A only).
@@ -137,6 +142,7 @@ const CROSS: Record<ClientEvent, 'error' | 'noop' | 'own'> = {
   'probe:run': 'own', 'probe:matrix': 'own', 'capture:start': 'own', 'capture:list': 'own',
   // A presents its own session (ended when A leaves); stop/doc of a demo A does not run are refused.
   'demo:start': 'own', 'demo:stop': 'own', 'demo:doc': 'own', 'demo:status': 'own', 'follow:start': 'own', 'follow:stop': 'own',
+  'roster:list': 'own', 'roster:goto': 'own', 'roster:reset': 'own',
 };
 
 describe('authorization table', () => {
@@ -198,7 +204,7 @@ describe('authorization table', () => {
     ['a string', () => 'rm -rf /'],
     ['a number', () => 42],
     ['an array', () => [aimedAtB]],
-    ['an unknown key', (e, w) => ({ ...(aimedAtB(w)[e] as object), sessionId: w.bId })],
+    ['an unknown key', (e, w) => ({ ...(aimedAtB(w)[e] as object), sessionId: w.bId, surplus: true })],
     ['a 1 MiB field', (e, w) => ({ ...(aimedAtB(w)[e] as object), pad: 'x'.repeat(1 << 20) })],
   ];
   const rows = CLIENT_EVENTS.flatMap((e) => MALFORMED.map(([what, make]) => [e, what, make] as const));

@@ -122,4 +122,47 @@ describe('demo and follow', () => {
       expect((await request(viewer, 'topology:apply', 'rm -rf /')).ok).toBe(false);
     } finally { await g.close(); }
   });
+
+  it('roster: the instructor lists every connected session with its lab step, sends everyone to a step, resets one lab', async () => {
+    const tokens = { accessToken: 'a'.repeat(32), instructorToken: 'i'.repeat(32) };
+    const progress = (sessionId: string, current: number) => ({
+      sessionId, lab: '03-bridge', current,
+      steps: [0, 1, 2].map((i) => ({ ran: i < current, passed: i < current, checks: [], ...(i < current ? { checkedAt: 1000 + i } : {}) })),
+    });
+    const resets: string[] = [];
+    const labs = {
+      async load() { throw new Error('not used'); },
+      async progress(id: string) { return progress(id, 1); },
+      async check() { throw new Error('not used'); },
+      async reset(id: string) { resets.push(id); return progress(id, 0); },
+    } as never;
+    const g = await startServer({ engine: createFakeEngine(), graceMs: 200, pollMs: 100, labs, ...tokens });
+    try {
+      const teacher = await g.client({ token: tokens.instructorToken });
+      const student = await g.client({ token: tokens.accessToken });
+      await request(teacher, 'session:open', {});
+      const own = await request<{ state: { info: { id: string } } }>(student, 'session:open', { lab: '03-bridge' });
+      if (!own.ok) throw new Error(own.error);
+      const sid = own.data.state.info.id;
+      // Attendees have no roster.
+      expect(await request(student, 'roster:list', {})).toEqual({ ok: false, error: 'roster:list: only the instructor can do this' });
+      expect((await request(student, 'roster:reset', { sessionId: sid })).ok).toBe(false);
+      const rows = await request<{ sessionId: string; lab?: string; step?: number; steps?: number; passed?: number }[]>(teacher, 'roster:list', {});
+      if (!rows.ok) throw new Error(rows.error);
+      expect(rows.data.find((r) => r.sessionId === sid)).toMatchObject({ lab: '03-bridge', step: 2, steps: 3, passed: 1 });
+      // "Go to step 3" reaches the attendee's page.
+      const gotos: number[] = [];
+      student.on('lab:goto', (p) => gotos.push(p.step));
+      expect((await request(teacher, 'roster:goto', { step: 2 })).ok).toBe(true);
+      await waitFor(() => gotos.length > 0);
+      expect(gotos).toEqual([2]);
+      // Reset the attendee's lab: their page hears the new progress.
+      const heard: number[] = [];
+      student.on('lab:progress', (p) => heard.push(p.current));
+      const reset = await request(teacher, 'roster:reset', { sessionId: sid });
+      expect(reset).toMatchObject({ ok: true });
+      expect(resets).toEqual([sid]);
+      await waitFor(() => heard.includes(0));
+    } finally { await g.close(); }
+  });
 });
