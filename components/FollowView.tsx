@@ -19,7 +19,8 @@ interface Props {
   info: FollowInfo;
   dark: boolean;
   themeToggle: React.ReactNode;
-  onFork(doc: Topology, lab?: string): void;
+  /** Fork: the drawing, the lab, and the instructor's current step (0-based; steps before it are replayed). */
+  onFork(doc: Topology, lab?: string, step?: number): void;
   onLeave(): void;
 }
 
@@ -42,6 +43,7 @@ function FollowInner({ socket, info, dark, themeToggle, onFork, onLeave }: Props
   const [status, setStatus] = useState<SessionStatus>(info.state);
   const [ended, setEnded] = useState(false);
   const [output, setOutput] = useState('');
+  const [step, setStep] = useState<number | undefined>(info.progress?.current);
   const [selection, setSelection] = useState<Selection>({ nodes: [] });
   const pre = useRef<HTMLPreElement | null>(null);
   const rf = useReactFlow();
@@ -51,6 +53,8 @@ function FollowInner({ socket, info, dark, themeToggle, onFork, onLeave }: Props
     const onState = (s: SessionStatus) => { if (s.info.id === info.sessionId) setStatus(s); };
     const onTerm = ({ data }: { data: string }) => setOutput((o) => (o + data.replace(ANSI, '').replace(/\r+\n/g, '\n').replace(/\r/g, '')).slice(-KEEP));
     const onLive = (d: { live: boolean }) => { if (!d.live) setEnded(true); };
+    const onProgress = (p: { sessionId: string; current: number }) => { if (p.sessionId === info.sessionId) setStep(p.current); };
+    socket.on('lab:progress', onProgress);
     socket.on('follow:doc', onDoc);
     socket.on('topology:state', onState);
     socket.on('follow:term', onTerm);
@@ -60,6 +64,7 @@ function FollowInner({ socket, info, dark, themeToggle, onFork, onLeave }: Props
       socket.off('topology:state', onState);
       socket.off('follow:term', onTerm);
       socket.off('demo:live', onLive);
+      socket.off('lab:progress', onProgress);
     };
   }, [info.sessionId, socket]);
   useEffect(() => { if (pre.current) pre.current.scrollTop = pre.current.scrollHeight; }, [output]);
@@ -82,10 +87,14 @@ function FollowInner({ socket, info, dark, themeToggle, onFork, onLeave }: Props
       <header className="panel flex h-12 flex-none items-center gap-2 border-b px-3" style={{ borderColor: 'var(--border)' }}>
         <span className="inline-block h-2.5 w-2.5 animate-pulse rounded-full" style={{ background: ended ? 'var(--muted)' : 'var(--bad)' }} />
         <span className="font-bold">{ended ? 'The demo ended' : 'Following the instructor'}</span>
-        <span className="muted truncate text-[12px]">{info.lab ? `lab ${info.lab}` : 'their canvas'} · read-only: nothing you do here reaches their sandbox</span>
+        <span className="muted truncate text-[12px]" data-testid="follow-step" data-step={step ?? ''}>
+          {info.lab ? `lab ${info.lab}${step !== undefined ? ` · step ${step + 1}` : ''}` : 'their canvas'} · read-only: nothing you do here reaches their sandbox
+        </span>
         <span className="ml-auto flex items-center gap-2">
           {themeToggle}
-          <button className="btn btn-primary" onClick={() => onFork(doc, info.lab)} title="copy this drawing into a sandbox of your own, and continue there" data-testid="fork-button">
+          <button className="btn btn-primary" onClick={() => onFork(doc, info.lab, step)}
+            title={info.lab ? 'a sandbox of your own at the instructor\'s step (the steps before it are run for you), and continue there' : 'copy this drawing into a sandbox of your own, and continue there'}
+            data-testid="fork-button">
             Fork into my sandbox
           </button>
           <button className="btn" onClick={onLeave} data-testid="unfollow-button">Stop following</button>

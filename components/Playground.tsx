@@ -444,20 +444,27 @@ function PlaygroundInner() {
     setFollow(null);
   }, [socket]);
 
-  const fork = useCallback(async (copy: Topology, lab?: string) => {
+  const fork = useCallback(async (copy: Topology, lab?: string, step?: number) => {
     if (!socket) return;
     stopFollow();
     try {
       await openSession(socket, { lab }, copy);
       window.history.replaceState(null, '', pageUrl(lab ? `lab=${encodeURIComponent(lab)}` : 'canvas=blank'));
-      showToast({ kind: 'info', text: 'Forked: your own sandbox has the instructor\'s drawing. Press Apply to build it.' });
+      if (lab && step !== undefined && step > 0) {
+        // Catch up with the instructor: run the steps before theirs (with their checks) in this sandbox.
+        showToast({ kind: 'info', text: `Forked: running steps 1–${step} in your sandbox to reach the instructor's step ${step + 1}…` });
+        await request(socket, 'lab:runto', { step: step - 1 }, 600_000);
+        showToast({ kind: 'info', text: `Your sandbox is at step ${step + 1}, like the instructor's. Carry on from there.` });
+      } else {
+        showToast({ kind: 'info', text: 'Forked: your own sandbox has the instructor\'s drawing. Press Apply to build it.' });
+      }
     } catch (e) { showToast({ kind: 'error', text: (e as Error).message }); }
   }, [openSession, showToast, socket, stopFollow]);
 
   const themeToggle = <ThemeToggle dark={dark} onToggle={toggleTheme} />;
 
   if (follow && socket) {
-    return <FollowView socket={socket} info={follow} dark={dark} themeToggle={themeToggle} onFork={(d, lab) => void fork(d, lab)} onLeave={stopFollow} />;
+    return <FollowView socket={socket} info={follow} dark={dark} themeToggle={themeToggle} onFork={(d, lab, step) => void fork(d, lab, step)} onLeave={stopFollow} />;
   }
 
   if (screen !== 'canvas') {

@@ -99,3 +99,50 @@ test('an attendee follows the instructor read-only, then forks and pings in thei
   await instructorCtx.close();
   await attendeeCtx.close();
 });
+
+test('forking a lab demo catches up with the instructor\'s step in the attendee\'s own sandbox', async ({ browser }, info) => {
+  test.setTimeout(600_000);
+  const instructorCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const attendeeCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const teacher = await instructorCtx.newPage();
+  const student = await attendeeCtx.newPage();
+
+  // The instructor presents lab 1 and runs its first two steps.
+  await teacher.goto('/?lab=01-rootns-netns');
+  await expect(teacher.getByTestId('lab-panel')).toBeVisible({ timeout: 180_000 });
+  await teacher.getByTestId('present-button').click();
+  await expect(teacher.getByTestId('present-button')).toHaveAttribute('aria-pressed', 'true');
+  for (const n of [1, 2]) {
+    await teacher.getByTestId(`lab-run-${n}`).click();
+    await expect(teacher.getByTestId(`lab-step-${n}`)).toHaveAttribute('data-status', 'passed', { timeout: 120_000 });
+  }
+
+  // The attendee follows: the instructor is on step 3.
+  await student.goto('/');
+  await student.getByTestId('follow-start').click();
+  await expect(student.getByTestId('follow-step')).toHaveAttribute('data-step', '2', { timeout: 30_000 });
+  await expect(student.locator('.react-flow__node[data-id="netns1"]')).toBeVisible({ timeout: 30_000 });
+
+  // Fork: a lab session of their own, steps 1–2 run for them, so they stand where the instructor does.
+  await student.getByTestId('fork-button').click();
+  await expect(student.getByTestId('lab-panel')).toBeVisible({ timeout: 180_000 });
+  const own = await student.getByTestId('playground').getAttribute('data-session');
+  const teacherSession = await teacher.getByTestId('playground').getAttribute('data-session');
+  expect(own).not.toBe(teacherSession);
+  await expect(student.getByTestId('lab-step-1')).toHaveAttribute('data-status', 'passed', { timeout: 180_000 });
+  await expect(student.getByTestId('lab-step-2')).toHaveAttribute('data-status', 'passed', { timeout: 60_000 });
+  await expect(student.getByTestId('lab-step-3')).toHaveAttribute('data-status', 'pending');
+  await shot(student, info, 'workshop-04-forked-at-step-3');
+
+  // The instructor's roster shows the attendee on step 3 of lab 1; "go to step 4" reaches them.
+  await teacher.getByTestId('roster-button').click();
+  const row = teacher.locator(`[data-testid="roster-row"][data-session="${own}"]`);
+  await expect(row).toHaveAttribute('data-step', '3', { timeout: 15_000 });
+  await teacher.getByTestId('roster-step').fill('4');
+  await teacher.getByTestId('roster-goto').click();
+  await expect(student.getByTestId('toast')).toContainText('go to step 4', { timeout: 15_000 });
+  await shot(teacher, info, 'workshop-05-roster-lab');
+  await instructorCtx.close();
+  await attendeeCtx.close();
+});
+

@@ -345,6 +345,21 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       void hub.refresh(b, true);
       return result;
     });
+    on('lab:runto', async (p) => {
+      const { b, labs } = labOf();
+      if (b.applying) throw new Error('an apply is running for this session: wait for it');
+      b.applying = true;
+      try {
+        const r = await labs.runTo(b.id, p.step);
+        io.to(room(b.id)).emit('lab:progress', r.progress);
+        if (!r.ok) throw new Error(`step ${(r.stoppedAt ?? p.step) + 1} did not pass its checks; open the lab panel to see why`);
+        return r.progress;
+      } finally {
+        b.applying = false;
+        b.settledAt = Date.now();
+        void hub.refresh(b, true);
+      }
+    });
     on('lab:reset', async () => {
       const { b, labs } = labOf();
       if (b.applying) throw new Error('an apply is running for this session: reset after it');
@@ -456,7 +471,8 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       socket.join(room(d.sessionId));
       const empty: Topology = { version: 1, nodes: [], links: [] };
       const world = deps.sandboxOf?.(d.lab) ?? { sandbox: empty, start: empty };
-      return { sessionId: d.sessionId, lab: d.lab, doc: d.doc, sandbox: world.sandbox, state };
+      const progress = d.lab && labService ? await labService.progress(d.sessionId).catch(() => undefined) : undefined;
+      return { sessionId: d.sessionId, lab: d.lab, doc: d.doc, sandbox: world.sandbox, state, ...(progress ? { progress } : {}) };
     });
     on('follow:stop', () => {
       socket.leave(FOLLOW);

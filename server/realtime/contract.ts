@@ -42,6 +42,7 @@ export const schemas = {
   'lab:progress': z.object({}).strict(),
   'lab:check': z.object({ step: LabStepIndex.optional() }).strict(),
   'lab:reset': z.object({}).strict(),
+  'lab:runto': z.object({ step: LabStepIndex }).strict(),
   'probe:run': z.object({ from: ProbeEnd, to: ProbeEnd }).strict(),
   'probe:matrix': z.object({ nodes: z.array(NodeRef).max(64).optional(), detail: z.number().int().min(0).max(20).optional() }).strict(),
   'capture:start': z.object({ node: NodeRef, iface: z.string().min(1).max(15), filter: z.string().max(512).optional() }).strict(),
@@ -98,7 +99,7 @@ export const ROLE_EVENTS: Record<Exclude<Role, 'instructor'>, (keyof typeof sche
 /** A live demo: whose session every follower sees; `role` is the asking socket's. */
 export interface DemoStatus { live: boolean; lab?: string; sessionId?: string; role?: Role }
 /** What a follower needs to draw the presenter's canvas: its session, drawing, sandbox and kernel state. */
-export interface FollowInfo { sessionId: string; lab?: string; doc?: Topology; sandbox: Topology; state: SessionStatus }
+export interface FollowInfo { sessionId: string; lab?: string; doc?: Topology; sandbox: Topology; state: SessionStatus; progress?: LabProgress }
 
 /** One connected session, for the instructor's roster. Steps are 1-based here (as the page shows them). */
 export interface RosterEntry {
@@ -138,6 +139,8 @@ export interface ClientToServerEvents {
   'lab:check': (p: Payload<'lab:check'>, ack: AckFn<LabCheck>) => void;
   /** Back to the lab's start under the same session: new namespaces, so every terminal is closed. */
   'lab:reset': (p: Payload<'lab:reset'>, ack: AckFn<LabProgress>) => void;
+  /** Runs this session's lab through step `step` (0-based) with its checks: how a fork catches up with the instructor. */
+  'lab:runto': (p: Payload<'lab:runto'>, ack: AckFn<LabProgress>) => void;
   /** Can FROM reach TO, and if not where and why; the result also goes to every page as 'probe:result'. */
   'probe:run': (p: Payload<'probe:run'>, ack: AckFn<ProbeResult>) => void;
   /** All-pairs reachability between nodes (default: every node with an address). */

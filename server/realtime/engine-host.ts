@@ -14,6 +14,7 @@ const lab: LabService = {
   progress: (id) => runner.progress(id),
   check: (id, o) => runner.check(id, o),
   reset: (id) => runner.reset(id),
+  runTo: async (id, to) => { const r = await runner.runTo(id, { to }); return { ok: r.ok, stoppedAt: r.stoppedAt, progress: r.progress }; },
 };
 const probe: ProbeService = {
   run: (id, from, to) => probeOnce(engine, id, from, to),

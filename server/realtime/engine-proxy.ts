@@ -19,9 +19,11 @@ export interface LabService {
   progress(sessionId: string): Promise<LabProgress>;
   check(sessionId: string, opts?: { step?: number; all?: boolean }): Promise<LabCheck>;
   reset(sessionId: string): Promise<LabProgress>;
+  /** Runs the lab's steps from the current one through `to` (0-based) with their checks; stops at a failing step. */
+  runTo(sessionId: string, to: number): Promise<{ ok: boolean; stoppedAt?: number; progress: LabProgress }>;
 }
 export type LabMethod = `lab.${keyof LabService}`;
-export const LAB_METHODS: LabMethod[] = ['lab.load', 'lab.progress', 'lab.check', 'lab.reset'];
+export const LAB_METHODS: LabMethod[] = ['lab.load', 'lab.progress', 'lab.check', 'lab.reset', 'lab.runTo'];
 
 /** Reachability probes; they run next to the engine (a probe spawns ping, tcpdump, xtables-monitor…). */
 export interface ProbeService {
@@ -102,6 +104,7 @@ export function createEngineProxy(opts: { log?: (m: string) => void } = {}): Eng
     progress: (id) => call('lab.progress', [id]),
     check: (id, o) => call('lab.check', [id, o ?? {}]),
     reset: (id) => call('lab.reset', [id]),
+    runTo: (id, to) => call('lab.runTo', [id, to]),
   };
 
   const probe: ProbeService = {

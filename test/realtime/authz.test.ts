@@ -101,6 +101,7 @@ const aimedAtB = (w: World): Record<ClientEvent, unknown> => ({
   'lab:progress': {},
   'lab:check': { step: 0 },
   'lab:reset': {},
+  'lab:runto': { step: 1 },
   'probe:run': { from: 'ns1', to: '10.0.0.1' },
   'probe:matrix': { nodes: ['ns1'] },
   'capture:start': { node: 'host', iface: 'any' },
@@ -125,7 +126,7 @@ const NO_SESSION: Record<ClientEvent, 'error' | 'noop' | 'public' | 'own' | 'ref
   'labs:list': 'public', 'file:load': 'public', 'session:open': 'own',
   'session:destroy': 'noop', 'term:input': 'noop', 'term:ack': 'noop',
   'topology:preview': 'error', 'topology:apply': 'error', 'term:open': 'error', 'term:resize': 'error', 'term:close': 'error',
-  'lab:load': 'error', 'lab:progress': 'error', 'lab:check': 'error', 'lab:reset': 'error',
+  'lab:load': 'error', 'lab:progress': 'error', 'lab:check': 'error', 'lab:reset': 'error', 'lab:runto': 'error',
   'probe:run': 'error', 'probe:matrix': 'error', 'capture:start': 'error', 'capture:stop': 'error', 'capture:list': 'error',
   'demo:start': 'error', 'demo:stop': 'refused', 'demo:doc': 'refused', 'demo:status': 'public', 'follow:start': 'refused', 'follow:stop': 'noop',
   // Without tokens everyone is the instructor: the roster lists, goto broadcasts; a reset of B needs labs (none here).
@@ -138,7 +139,7 @@ const CROSS: Record<ClientEvent, 'error' | 'noop' | 'own'> = {
   'term:input': 'noop', 'term:ack': 'noop',
   'labs:list': 'own', 'session:open': 'own', 'session:destroy': 'own', 'file:load': 'own',
   'topology:preview': 'own', 'topology:apply': 'own', 'term:open': 'own',
-  'lab:load': 'own', 'lab:progress': 'own', 'lab:check': 'own', 'lab:reset': 'own',
+  'lab:load': 'own', 'lab:progress': 'own', 'lab:check': 'own', 'lab:reset': 'own', 'lab:runto': 'own',
   'probe:run': 'own', 'probe:matrix': 'own', 'capture:start': 'own', 'capture:list': 'own',
   // A presents its own session (ended when A leaves); stop/doc of a demo A does not run are refused.
   'demo:start': 'own', 'demo:stop': 'own', 'demo:doc': 'own', 'demo:status': 'own', 'follow:start': 'own', 'follow:stop': 'own',

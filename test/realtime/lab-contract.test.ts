@@ -17,6 +17,7 @@ function fakeLabs(): LabService {
     async progress(id) { calls.push({ method: 'progress', args: [id] }); return progress(id); },
     async check(id, o) { calls.push({ method: 'check', args: [id, o] }); return { ok: true, steps: [], progress: progress(id) }; },
     async reset(id) { calls.push({ method: 'reset', args: [id] }); return progress(id); },
+    async runTo(id, to) { calls.push({ method: 'runTo', args: [id, to] }); return { ok: true, progress: progress(id) }; },
   };
 }
 
@@ -38,6 +39,9 @@ const MALFORMED: [string, unknown][] = [
   ['lab:check', { step: 1, all: true, extra: 1 }],
   ['lab:reset', { hard: true }],
   ['lab:reset', [1, 2]],
+  ['lab:runto', {}],
+  ['lab:runto', { step: -1 }],
+  ['lab:runto', { step: '3' }],
 ];
 
 describe('lab events', () => {
@@ -75,9 +79,11 @@ describe('lab events', () => {
     expect(loaded).toMatchObject({ ok: true, data: { lab: { id: '03-bridge' }, progress: { sessionId: id } } });
     expect(await request(c, 'lab:check', { step: 2 })).toMatchObject({ ok: true, data: { ok: true } });
     expect(await request(c, 'lab:reset', {})).toMatchObject({ ok: true, data: { current: 0 } });
-    expect(calls.map((x) => x.method)).toEqual(['load', 'progress', 'check', 'reset']);
+    expect(await request(c, 'lab:runto', { step: 1 })).toMatchObject({ ok: true, data: { sessionId: id } });
+    expect(calls.map((x) => x.method)).toEqual(['load', 'progress', 'check', 'reset', 'runTo']);
     expect(calls[2].args).toEqual([id, { step: 2 }]);
+    expect(calls[4].args).toEqual([id, 1]);
     await new Promise((r) => setTimeout(r, 100));
-    expect(pushed.length).toBe(2);
+    expect(pushed.length).toBe(3);
   });
 });
