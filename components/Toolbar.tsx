@@ -98,6 +98,10 @@ export default function Toolbar(p: Props) {
               {p.presenting ? 'Presenting' : 'Present'}
             </button>}
         {p.presenting && (
+          <button className="btn" onClick={() => document.documentElement.classList.toggle('presenter')}
+            title="presenter view: the lab's steps and commands in large type, for the projector" data-testid="presenter-view">Big</button>
+        )}
+        {p.presenting && (
           <button className={`btn ${p.rosterOpen ? 'btn-on' : ''}`} onClick={p.onRoster} aria-pressed={p.rosterOpen}
             title="who is connected, which step each attendee is on" data-testid="roster-button">Roster</button>
         )}

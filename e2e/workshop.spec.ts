@@ -116,6 +116,10 @@ test('forking a lab demo catches up with the instructor\'s step in the attendee\
     await teacher.getByTestId(`lab-run-${n}`).click();
     await expect(teacher.getByTestId(`lab-step-${n}`)).toHaveAttribute('data-status', 'passed', { timeout: 120_000 });
   }
+  // The presenter view: the steps and their commands in large type for the projector.
+  await teacher.getByTestId('presenter-view').click();
+  await expect(teacher.locator('html.presenter')).toHaveCount(1);
+  await shot(teacher, info, 'workshop-06-presenter-view');
 
   // The attendee follows: the instructor is on step 3.
   await student.goto('/');
