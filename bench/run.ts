@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire] [--reps N] [--readme|--no-readme]
+// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire,workshop] [--reps N] [--readme|--no-readme]
 //
 // Every figure next to a baseline measured in the same run, inside nsplay sessions of a bench-only
 // state directory (/run/nsplay-bench) that are destroyed afterwards. The machine's root network
@@ -46,7 +46,7 @@ interface Options {
   sizes: number[];
 }
 
-const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire'];
+const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire', 'workshop'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { quick: false, only: null, reps: null, readme: false, sizes: [] };
@@ -791,6 +791,7 @@ async function main(): Promise<number> {
     await guarded('ui', async () => (await import('./ui.ts')).figureUi({ log, figures, skipped, failures, repsFor }));
     await guarded('labs', async () => (await import('./labs.ts')).figureLabs({ engine, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, newSession, teardown }));
     await guarded('wire', async () => (await import('./wire.ts')).figureWire({ engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures }));
+    await guarded('workshop', async () => (await import('./workshop.ts')).figureWorkshop({ quick: OPTS.quick, log, figures, failures }));
   } finally {
     await cleanupAll();
   }
