@@ -201,6 +201,27 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     io.emit('demo:live', demoStatus());
   };
 
+  /** Runs `fn` as the session's only kernel-changing job (apply, lab run or reset), then re-reads its state. */
+  async function exclusively<T>(b: Binding, fn: () => Promise<T>): Promise<T> {
+    if (b.applying) throw new Error('an apply or a lab run is already going on in this session: wait for it');
+    b.applying = true;
+    try { return await fn(); } finally {
+      b.applying = false;
+      b.settledAt = Date.now();
+      void hub.refresh(b, true);
+    }
+  }
+
+  /** Back to the lab's start: a new holder, so every shell entered into the old one is closed first. */
+  function resetLab(b: Binding, labs: LabService) {
+    return exclusively(b, async () => {
+      for (const sid of b.sockets) terminals.get(sid)?.closeAll();
+      const progress = await labs.reset(b.id);
+      io.to(room(b.id)).emit('lab:progress', progress);
+      return progress;
+    });
+  }
+
   io.on('connection', (socket: AppSocket) => {
     // When the heartbeat ping now in flight was sent (absent: none outstanding): see CAPTURE_BEHIND_MS.
     socket.conn.on('packetCreate', (p: { type: string }) => { if (p.type === 'ping') pingSentAt.set(socket, Date.now()); });
@@ -292,15 +313,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       const b = bound();
       const topology = checkedTopology(p.topology);
       checkTopologySize(topology, limits);
-      if (b.applying) throw new Error('an apply is already running for this session');
-      b.applying = true;
-      try {
-        return await deps.engine.apply(b.id, topology, (e) => io.to(room(b.id)).emit('plan:step', e));
-      } finally {
-        b.applying = false;
-        b.settledAt = Date.now();
-        void hub.refresh(b, true);
-      }
+      return exclusively(b, () => deps.engine.apply(b.id, topology, (e) => io.to(room(b.id)).emit('plan:step', e)));
     });
 
     on('term:open', async (p) => {
@@ -347,34 +360,16 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
     });
     on('lab:runto', async (p) => {
       const { b, labs } = labOf();
-      if (b.applying) throw new Error('an apply is running for this session: wait for it');
-      b.applying = true;
-      try {
+      return exclusively(b, async () => {
         const r = await labs.runTo(b.id, p.step);
         io.to(room(b.id)).emit('lab:progress', r.progress);
         if (!r.ok) throw new Error(`step ${(r.stoppedAt ?? p.step) + 1} did not pass its checks; open the lab panel to see why`);
         return r.progress;
-      } finally {
-        b.applying = false;
-        b.settledAt = Date.now();
-        void hub.refresh(b, true);
-      }
+      });
     });
     on('lab:reset', async () => {
       const { b, labs } = labOf();
-      if (b.applying) throw new Error('an apply is running for this session: reset after it');
-      b.applying = true;
-      try {
-        // The session gets a new holder: shells entered into the old one are gone with it.
-        for (const sid of b.sockets) terminals.get(sid)?.closeAll();
-        const progress = await labs.reset(b.id);
-        io.to(room(b.id)).emit('lab:progress', progress);
-        return progress;
-      } finally {
-        b.applying = false;
-        b.settledAt = Date.now();
-        void hub.refresh(b, true);
-      }
+      return resetLab(b, labs);
     });
 
     async function limitedProbe<T>(b: Binding, run: () => Promise<T>): Promise<T> {
@@ -502,18 +497,7 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       if (!b) throw new Error(`no session ${p.sessionId} is connected`);
       if (!b.lab) throw new Error(`session ${p.sessionId} is not a lab session`);
       if (!labService) throw new Error('labs are not available on this server');
-      if (b.applying) throw new Error('an apply is running for that session: reset after it');
-      b.applying = true;
-      try {
-        for (const sid of b.sockets) terminals.get(sid)?.closeAll();
-        const progress = await labService.reset(b.id);
-        io.to(room(b.id)).emit('lab:progress', progress);
-        return progress;
-      } finally {
-        b.applying = false;
-        b.settledAt = Date.now();
-        void hub.refresh(b, true);
-      }
+      return resetLab(b, labService);
     });
 
     socket.on('disconnect', (reason) => {
