@@ -44,6 +44,9 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     stdout: 'pipe',
     stderr: 'pipe',
+    // SIGTERM, not the default SIGKILL: the server destroys its sessions on the way out (sessions of a
+    // closed page live NSPLAY_IDLE_MINUTES, so a killed server would leave them to the next reclaim).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
     env: { NEXT_TELEMETRY_DISABLED: '1' },
   },
 });
