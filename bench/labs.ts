@@ -23,18 +23,9 @@ import { runCommand, type Runner } from '../server/exec/run.ts';
 import { workDir, type SessionEngine } from '../server/session/engine.ts';
 import type { Engine } from '../server/session/types.ts';
 import { fmtNumber, summarize, type Summary } from './stats.ts';
+import type { Figure } from './figure.ts';
 
-/** Same shape as run.ts's Figure (a row of the table). */
-export interface LabsFigure {
-  name: string;
-  unit: string;
-  value: Summary | null;
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
+export type LabsFigure = Figure;
 
 /** What the figure needs from the harness (bench/run.ts). */
 export interface LabsContext {

@@ -17,18 +17,9 @@ import type { Engine } from '../server/session/types.ts';
 import type { Topology } from '../server/topology/schema.ts';
 import { starAddressing, starTopology } from './star.ts';
 import { fmtNumber, fmtSummary, summarize, type Summary } from './stats.ts';
+import type { Figure } from './figure.ts';
 
-/** Same shape as run.ts's Figure (a row of the table). */
-export interface BenchFigure {
-  name: string;
-  unit: string;
-  value: Summary | null;
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
+export type BenchFigure = Figure;
 
 /** What the figures need from the harness. */
 export interface PacketsContext {

@@ -25,6 +25,7 @@ import type { Topology } from '../server/topology/schema.ts';
 import {
   baselineDestroyBatch, baselineHostBatch, baselineNsBatch, nsName, OBSERVE_BASELINE_BATCH, sampleNamespaces, starTopology,
 } from './star.ts';
+import type { Figure } from './figure.ts';
 import { fmtNumber, fmtSummary, ratio, summarize, type Summary } from './stats.ts';
 import { figureCapture, figureMatrix, figureProbe, type PacketsContext } from './packets.ts';
 
@@ -89,18 +90,6 @@ const repsFor = (n = 0) => OPTS.reps ?? (OPTS.quick && n >= 100 ? 1 : 3);
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 
-interface Figure {
-  name: string;
-  unit: string;
-  /** null when every nsplay run of the figure failed (see failures). */
-  value: Summary | null;
-  /** Runs that did not do what the figure measures, e.g. a second apply that was not a no-op. */
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
 const figures: Figure[] = [];
 const skipped: string[] = [];
 const failures: string[] = [];

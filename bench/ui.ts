@@ -13,6 +13,7 @@ import { stringify as toYaml } from 'yaml';
 import type { Topology } from '../server/topology/schema.ts';
 import { nsName, starTopology } from './star.ts';
 import { fmtNumber, median, summarize, type Summary } from './stats.ts';
+import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STATE_DIR = '/run/nsplay-bench-ui';
@@ -24,17 +25,7 @@ const APPLY_N = 50;
 const CANVAS_NODES = 200;
 const PAN_MS = 3000;
 
-/** The same shape as bench/run.ts's Figure (kept structural so run.ts needs no export). */
-export interface UiFigure {
-  name: string;
-  unit: string;
-  value: Summary | null;
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
+export type UiFigure = Figure;
 
 export interface UiContext {
   log(line?: string): void;

@@ -26,6 +26,7 @@ import type { Ack, CaptureInfo, ClientToServerEvents, PacketBatch, ServerToClien
 import type { Engine } from '../server/session/types.ts';
 import { loadTopology } from '../server/topology/load.ts';
 import { fmtNumber, summarize, type Summary } from './stats.ts';
+import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LAB = '03-bridge';
@@ -35,17 +36,7 @@ const IFACE = 'veth1';
 const TARGET = '10.0.0.102'; // netns2 of the same session
 const INTERVAL_S = 0.05;
 
-/** Same shape as run.ts's Figure (a row of the table). */
-export interface WireFigure {
-  name: string;
-  unit: string;
-  value: Summary | null;
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
+export type WireFigure = Figure;
 
 /** What the figure needs from the harness (bench/run.ts). */
 export interface WireContext {

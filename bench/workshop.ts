@@ -33,6 +33,7 @@ import { sessionNamespaces } from '../server/session/observe-session.ts';
 import type { Topology } from '../server/topology/schema.ts';
 import { validateTopology } from '../server/topology/load.ts';
 import { fmtNumber, summarize, type Summary } from './stats.ts';
+import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The engine child's state dir: bench-only, never the product's /run/nsplay. */
@@ -42,16 +43,7 @@ const PROBE_ROUNDS = 5;
 const DOCS = 50;
 const DOC_EVERY_MS = 100;
 
-export interface WorkshopFigure {
-  name: string;
-  unit: string;
-  value: Summary | null;
-  failed?: string;
-  baseline: Summary | null;
-  baselineWhat: string;
-  goal: string;
-  note?: string;
-}
+export type WorkshopFigure = Figure;
 
 export interface WorkshopContext {
   quick: boolean;
