@@ -85,6 +85,8 @@ function PlaygroundInner() {
   const [labs, setLabs] = useState<LabSummary[] | null>(null);
   const [busy, setBusy] = useState<string | undefined>();
   const [startError, setStartError] = useState<string | undefined>();
+  // The server refused this page's socket (bad token, foreign origin): socket.io will not retry, so say why.
+  const [refused, setRefused] = useState<string | undefined>();
   const [session, setSession] = useState<SessionRef | null>(null);
   const sessionRef = useRef<SessionRef | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
@@ -228,10 +230,15 @@ function PlaygroundInner() {
     setHub(h);
     s.on('connect', () => {
       setConn('online');
+      setRefused(undefined);
       if (!booted.current) { booted.current = true; void boot(s); } else void reconnect(s);
     });
     s.on('disconnect', (reason) => { setConn('offline'); console.warn(`nsplay: disconnected (${reason})`); });
-    s.on('connect_error', (e) => { setConn('offline'); if (!booted.current) setStartError(e.message); });
+    s.on('connect_error', (e) => {
+      setConn('offline');
+      if (!booted.current) setStartError(e.message);
+      if (!s.active) setRefused(e.message);
+    });
     s.on('topology:state', (st) => { if (st.info.id === sessionRef.current?.id) setStatus(st); });
     s.on('plan:step', (e) => setApply((a) => {
       if (!a || a.phase !== 'running') return a;
@@ -467,6 +474,17 @@ function PlaygroundInner() {
     return <FollowView socket={socket} info={follow} dark={dark} themeToggle={themeToggle} onFork={(d, lab, step) => void fork(d, lab, step)} onLeave={stopFollow} />;
   }
 
+  if (refused && screen !== 'canvas') {
+    return (
+      <div className="grid h-full place-items-center p-6">
+        <div className="panel max-w-xl rounded-xl border p-5" style={{ borderColor: 'var(--bad)' }} role="alert" data-testid="connect-refused">
+          <div className="text-[18px] font-bold">The nsplay server refused this page</div>
+          <p className="mt-2">{refused}</p>
+        </div>
+      </div>
+    );
+  }
+
   if (screen !== 'canvas') {
     return screen === 'loading'
       ? <div className="muted grid h-full place-items-center" data-testid="loading">{busy ? `Preparing the sandbox for ${busy}…` : 'Connecting…'}</div>
@@ -536,7 +554,7 @@ function PlaygroundInner() {
             )}
             {conn === 'offline' && !ended && (
               <div className="absolute left-1/2 top-3 z-20 -translate-x-1/2 rounded-lg px-3 py-1.5 text-white shadow" style={{ background: 'var(--warn)' }} data-testid="offline-banner">
-                Connection to the server lost; reconnecting…
+                {refused ? `The server refused this page: ${refused}` : 'Connection to the server lost; reconnecting…'}
               </div>
             )}
             {toast && (

@@ -44,8 +44,10 @@ async function main() {
   const nextApp = next({ dev, dir: root, hostname: opts.host, port: opts.port, httpServer });
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
-  const accessToken = isLoopback(opts.host) ? undefined : (process.env.NSPLAY_TOKEN || randomBytes(16).toString('hex'));
-  // Beyond loopback a workshop has two URLs: the instructor's (may present) and the attendees'.
+  // Beyond loopback sockets always need a token (generated unless NSPLAY_TOKEN gives one); on loopback
+  // only when NSPLAY_TOKEN is set (a shared machine whose other users must not drive it; the e2e refusals).
+  const accessToken = process.env.NSPLAY_TOKEN || (isLoopback(opts.host) ? undefined : randomBytes(16).toString('hex'));
+  // With a token a workshop has two URLs: the instructor's (may present) and the attendees'.
   const instructorToken = accessToken ? (process.env.NSPLAY_INSTRUCTOR_TOKEN || randomBytes(16).toString('hex')) : undefined;
   const viewerToken = accessToken ? process.env.NSPLAY_VIEWER_TOKEN || undefined : undefined;
   for (const [name, t] of [['NSPLAY_INSTRUCTOR_TOKEN', instructorToken], ['NSPLAY_VIEWER_TOKEN', viewerToken]] as const) {

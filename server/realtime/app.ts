@@ -15,6 +15,7 @@ import {
 import type { LabService, ProbeService } from './engine-proxy.ts';
 import { loadLabFile } from './files.ts';
 import { checkTopologySize, createRateWindow, DEFAULT_LIMITS, limitCaptures, limitError, type Limits } from './limits.ts';
+import { foreignRequest } from './origin.ts';
 import { createSessionHub, type Binding } from './sessions.ts';
 import { createTerminals, type TerminalOptions, type TerminalSet } from './terminals.ts';
 
@@ -129,6 +130,16 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
   });
 
   const roleOf = new WeakMap<object, Role>();
+  // Cross-site websocket hijacking: a page from another site (or a DNS-rebound name) must never drive
+  // a sandbox, token or not — a browser connects to 127.0.0.1 from any page it shows.
+  io.use((socket, next) => {
+    const refusal = foreignRequest(socket.handshake.headers.origin, socket.handshake.headers.host, !deps.accessToken);
+    if (refusal) {
+      log(`refused a socket from ${socket.handshake.address}: ${refusal}`);
+      return next(new Error(refusal));
+    }
+    next();
+  });
   if (deps.accessToken) {
     const tokens = new Map<string, Role>([[deps.accessToken, 'attendee']]);
     if (deps.instructorToken) tokens.set(deps.instructorToken, 'instructor');
@@ -138,11 +149,6 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       const role = typeof given === 'string' ? tokens.get(given) : undefined;
       if (!role) return next(new Error('this nsplay needs the access token printed at start (open the URL with ?token=…)'));
       roleOf.set(socket, role);
-      // A page from another site must not drive a sandbox even with a leaked token.
-      const origin = socket.handshake.headers.origin;
-      let host: string | undefined;
-      try { host = origin ? new URL(origin).host : undefined; } catch { host = '(invalid)'; }
-      if (origin && host !== socket.handshake.headers.host) return next(new Error(`origin ${origin} is not this server`));
       next();
     });
   }
@@ -325,7 +331,14 @@ export function createApplication(httpServer: HttpServer, deps: AppDeps): Applic
       const t = terms.open(argv, p.cols, p.rows, p.node);
       return { id: t.id, node: t.node };
     });
-    on('term:input', (p) => { terms.input(p.id, p.data); return null; });
+    on('term:input', (p) => {
+      // Enter may have run a command that changed the kernel: the canvas should show it soon.
+      if (terms.input(p.id, p.data) && /[\r\n]/.test(p.data)) {
+        const b = hub.of(socket.id);
+        if (b) hub.nudge(b);
+      }
+      return null;
+    });
     on('term:ack', (p) => { terms.ack(p.id, p.bytes); return null; });
     on('term:resize', (p) => {
       if (!terms.resize(p.id, p.cols, p.rows)) throw new Error(`no terminal ${p.id}`);

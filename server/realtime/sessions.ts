@@ -3,6 +3,7 @@
 // connected, and destroyed a grace period after the last page left (NSPLAY_IDLE_MINUTES, default
 // 30 min, see limits.ts): a page that comes back within it with the token gets its session back.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Engine, SessionStatus } from '../session/types.ts';
 import type { OpenedSession } from './contract.ts';
 
@@ -13,8 +14,12 @@ export interface Binding {
   sockets: Set<string>;
   grace?: NodeJS.Timeout;
   poll?: NodeJS.Timeout;
-  /** Status reads in flight (0 or 1). */
+  /** When a typed command last asked for a read. */
+  nudgedAt?: number;
+  /** Status reads in flight or waiting for a read slot (0 or 1). */
   polling: number;
+  /** How long its last status read took (ms, wall): what one poll of it costs the machine. */
+  readMs?: number;
   /** When the last apply ended: reads started before it are stale. */
   settledAt?: number;
   /** A refresh was asked for while a read was running: read again right after it. */
@@ -38,6 +43,11 @@ export interface HubOptions {
   log(msg: string): void;
   /** A status read that takes longer is abandoned (logged), so polling never wedges. */
   statusTimeoutMs?: number;
+  /** Status reads of all sessions at once (default: half the cores, at least 1). */
+  maxReads?: number;
+  /** The share of the machine's cores that background polling of all sessions may use (default 0.25). */
+  pollShare?: number;
+  cores?: number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -51,7 +61,9 @@ export interface SessionHub {
   of(socketId: string): Binding | undefined;
   detach(socketId: string): void;
   destroy(socketId: string): Promise<void>;
-  refresh(b: Binding, force?: boolean): Promise<void>;
+  refresh(b: Binding, force?: boolean, urgent?: boolean): Promise<void>;
+  /** Something may have changed the session's kernel state (a command typed in its shell): read it soon. */
+  nudge(b: Binding): void;
   closeAll(): Promise<void>;
   bindings(): Binding[];
 }
@@ -69,17 +81,62 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
   const byToken = new Map<string, Binding>();
   const bySocket = new Map<string, Binding>();
 
-  // A status read takes about a second (the engine runs ip/iptables in every namespace): read again
-  // as soon as one ends, at most every pollMs, so a change typed in a terminal shows within about
-  // two reads. Never two at a time: they would only slow each other down.
-  async function refresh(b: Binding, force = false) {
+  // A status read runs ip/iptables in every namespace of the session (100–300 ms of a core). Polling
+  // every connected session every pollMs would take the whole machine from a room of 30 attendees
+  // applying labs at once, so polling has a budget: at most maxReads reads at a time (a page's own
+  // request — after an apply, a typed command — goes first in the line), and each session waits
+  // between its reads as long as one round over every connected session costs at pollShare of the
+  // cores: one session is read every pollMs, 30 sessions of 150 ms reads every ~9 s on 2 cores.
+  // A command typed in a session's shell nudges a read of that session within ~300 ms regardless.
+  const cores = o.cores ?? os.availableParallelism();
+  const maxReads = o.maxReads ?? Math.max(1, Math.floor(cores / 2));
+  const pollShare = o.pollShare ?? 0.25;
+  let reading = 0;
+  const line: Array<{ go: () => void; b?: Binding }> = [];
+
+  async function slot(urgent: boolean, b?: Binding): Promise<void> {
+    if (reading < maxReads) { reading++; return; }
+    await new Promise<void>((go) => { if (urgent) line.unshift({ go, b }); else line.push({ go, b }); });
+  }
+  function release() {
+    const next = line.shift();
+    if (next) next.go(); else reading--;
+  }
+  /** Moves a session's waiting background read to the front of the line; false when it is not waiting. */
+  function promote(b: Binding): boolean {
+    const i = line.findIndex((e) => e.b === b);
+    if (i > 0) line.unshift(...line.splice(i, 1));
+    return i >= 0;
+  }
+
+  /** A read a page waits for (opening its session): first in the line. */
+  async function readNow(id: string): Promise<SessionStatus> {
+    await slot(true);
+    try { return await engine.status(id); } finally { release(); }
+  }
+
+  /** The pause after a read: a round over every connected session at pollShare of the cores. */
+  function pause(): number {
+    let round = 0;
+    for (const x of byToken.values()) if (!x.closed && x.sockets.size > 0) round += x.readMs ?? 0;
+    return Math.max(o.pollMs, round / (pollShare * cores));
+  }
+
+  /** Reads the session's state and pushes it when it changed (`force`: push anyway); `urgent` goes first in the line. */
+  async function refresh(b: Binding, force = false, urgent = force) {
     if (b.closed) return;
-    if (b.polling > 0) { if (force) b.again = true; return; }
+    // A read already running may have started before the change: read again after it. One still
+    // waiting for its slot starts after the change: it only moves to the front.
+    if (b.polling > 0) { if (urgent && !promote(b)) b.again = true; return; }
     b.polling++;
+    if (b.poll) { clearTimeout(b.poll); b.poll = undefined; }
+    await slot(urgent, b);
     const started = Date.now();
     try {
+      if (b.closed) return;
       const state = await withTimeout(engine.status(b.id), o.statusTimeoutMs ?? 15_000, `status of ${b.id}`);
       const ms = Date.now() - started;
+      b.readMs = ms;
       if (ms > 3000) o.log(`status of ${b.id} took ${ms} ms`);
       // A read that overlapped an apply shows half-built state as drift: read again instead.
       if (b.applying) return;
@@ -94,11 +151,13 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
       // A read that overlapped an apply or a lab reset (its holder replaced) fails for nothing to report.
       else if (!b.applying) o.log(`status of ${b.id} failed: ${(e as Error).message}`);
     } finally {
+      release();
       b.polling--;
       // A read asked for while this one ran (after an apply) must start after the change: now.
       const now = b.again;
       b.again = false;
-      schedule(b, now ? 0 : Math.max(100, o.pollMs - (Date.now() - started)));
+      if (now) void refresh(b, false, true);
+      else schedule(b, Math.max(100, pause() - (Date.now() - started)));
     }
   }
 
@@ -107,6 +166,16 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
     b.poll = undefined;
     if (b.closed || b.sockets.size === 0) return;
     b.poll = setTimeout(() => { b.poll = undefined; void refresh(b); }, ms);
+  }
+
+  const NUDGE_MS = 300;
+  function nudge(b: Binding) {
+    if (b.closed || b.sockets.size === 0) return;
+    if (b.polling > 0) { if (!promote(b)) b.again = true; return; }
+    if (b.poll && (b.nudgedAt ?? 0) > Date.now() - NUDGE_MS) return;
+    b.nudgedAt = Date.now();
+    if (b.poll) clearTimeout(b.poll);
+    b.poll = setTimeout(() => { b.poll = undefined; void refresh(b, false, true); }, NUDGE_MS);
   }
 
   function startPolling(b: Binding) {
@@ -161,7 +230,7 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
         if (current && current !== existing) detach(socketId);
         attach(socketId, existing);
         try {
-          const state = await engine.status(existing.id);
+          const state = await readNow(existing.id);
           existing.last = fingerprint(state);
           return { token: existing.token, reattached: true, state, lab: existing.lab };
         } catch (e) {
@@ -183,7 +252,7 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
       const b: Binding = { token: randomBytes(16).toString('hex'), id: info.id, lab, sockets: new Set(), polling: 0, applying: false, closed: false, openedAt: info.createdAt ?? Date.now() };
       byToken.set(b.token, b);
       attach(socketId, b);
-      const state = await engine.status(b.id);
+      const state = await readNow(b.id);
       b.last = fingerprint(state);
       return { token: b.token, reattached: false, state, lab: b.lab };
     },
@@ -194,6 +263,7 @@ export function createSessionHub(engine: Engine, o: HubOptions): SessionHub {
       if (b) await destroyBinding(b, 'destroyed by the page');
     },
     refresh,
+    nudge,
     async closeAll() {
       await Promise.all([...byToken.values()].map((b) => destroyBinding(b, 'the server is shutting down')));
     },

@@ -51,8 +51,11 @@ let nextId = 1;
 
 export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): TerminalSet {
   const max = opts.maxTerminals ?? 8;
-  const HIGH = opts.highWater ?? MiB;
-  const LOW = opts.lowWater ?? 256 * 1024;
+  // The window of output a page has not acknowledged yet. Everything in it sits in the socket ahead of
+  // the heartbeat's ping: at 1 MiB a page reading 100 KB/s answered the ping after >10 s and was
+  // disconnected ("ping timeout"); 256 KiB is ~2.6 s at that speed and still ~10 MB/s over a 25 ms RTT.
+  const HIGH = opts.highWater ?? 256 * 1024;
+  const LOW = opts.lowWater ?? 64 * 1024;
   const HARD = opts.hardLimit ?? 4 * MiB;
   const flushMs = opts.flushMs ?? 8;
   const spawn = opts.spawn ?? pty.spawn;

@@ -1,5 +1,6 @@
 // The session engine: the one object the CLI, the socket.io server and the tests drive.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { enterNode } from '../exec/enter.ts';
 import { runCommand, type Runner } from '../exec/run.ts';
@@ -17,6 +18,7 @@ import type { Topology } from '../topology/schema.ts';
 import { applyPlan, pendingSteps, planFor } from './apply.ts';
 import { sessionEffects } from './effects.ts';
 import { withSessionLock } from './lock.ts';
+import { createGate } from './gate.ts';
 import { observeSession } from './observe-session.ts';
 import { SessionNotFound, type ApplyResult, type Engine, type SessionInfo, type StepEvent } from './types.ts';
 
@@ -27,6 +29,8 @@ export interface EngineOptions {
   run?: Runner;
   /** Sessions created with owner "server…" die with this process: reclaimed after a crash. */
   ownsSessions?: boolean;
+  /** Kernel-changing jobs (create, apply, destroy, reset) at once, all sessions together (default: the cores, at least 2; NSPLAY_KERNEL_JOBS). */
+  kernelJobs?: number;
 }
 
 const EMPTY: Topology = { version: 1, nodes: [], links: [] };
@@ -52,6 +56,7 @@ export function workDir(dir: string): string {
 export function createEngine(o: EngineOptions = {}): SessionEngine {
   const root = o.stateDir;
   const run = o.run ?? runCommand;
+  const kernel = createGate(o.kernelJobs ?? (Number(process.env.NSPLAY_KERNEL_JOBS) || Math.max(2, os.availableParallelism())));
   // Containers live in the session's own store, managed inside its holder (server/runtime/store.ts).
   const runtimeFor = (scope: RuntimeScope): ContainerRuntime => detectRuntime(run, scope);
   const scopeOf = (rec: SessionRecord, holderPid: number): RuntimeScope => ({ sessionId: rec.id, dir: sessionDir(rec.id, root), holderPid });
@@ -105,13 +110,15 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
       const id = newSessionId();
       const ownerPid = owner.startsWith('server') && o.ownsSessions !== false ? processRef(process.pid) ?? undefined : undefined;
       try {
-        const rec = await createSandbox({ id, owner, lab, profile, nodes: sandbox.nodes.map((n) => n.name), root, ownerPid });
-        prepareSession(rec, handleOf(rec).holderPid);
-        const result = await applyDrawing(rec, labDoc?.start ?? EMPTY);
-        if (!result.ok) throw new Error(`could not build the sandbox: ${result.error?.step.argv.join(' ')}: ${result.error?.stderr}`);
-        const ready: SessionRecord = { ...rec, phase: 'ready', ownerPid };
-        writeRecord(ready, root);
-        return info(ready);
+        return await kernel.run(async () => {
+          const rec = await createSandbox({ id, owner, lab, profile, nodes: sandbox.nodes.map((n) => n.name), root, ownerPid });
+          prepareSession(rec, handleOf(rec).holderPid);
+          const result = await applyDrawing(rec, labDoc?.start ?? EMPTY);
+          if (!result.ok) throw new Error(`could not build the sandbox: ${result.error?.step.argv.join(' ')}: ${result.error?.stderr}`);
+          const ready: SessionRecord = { ...rec, phase: 'ready', ownerPid };
+          writeRecord(ready, root);
+          return info(ready);
+        });
       } catch (e) {
         await destroySandbox(id, runtimeFor, root).catch(() => undefined);
         throw e;
@@ -128,11 +135,11 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
 
     async destroy(id) {
       if (!isSessionId(id)) throw new SessionNotFound(id);
-      await withSessionLock(id, root, () => destroySandbox(id, runtimeFor, root));
+      await withSessionLock(id, root, () => kernel.run(() => destroySandbox(id, runtimeFor, root)));
     },
 
     async apply(id, topology, onStep) {
-      return withSessionLock(id, root, async () => {
+      return withSessionLock(id, root, () => kernel.run(async () => {
         const rec = record(id);
         writeRecord({ ...rec, phase: 'applying' }, root);
         try {
@@ -141,7 +148,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
           const now = readRecord(id, root);
           if (now && now.phase === 'applying') writeRecord({ ...now, phase: 'ready' }, root);
         }
-      });
+      }));
     },
 
     async preview(id, topology) {
@@ -179,7 +186,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
     },
 
     async reset(id) {
-      return withSessionLock(id, root, async () => {
+      return withSessionLock(id, root, () => kernel.run(async () => {
         const rec = record(id);
         const labDoc = rec.lab ? loadLab(rec.lab, o.labsDir) : null;
         const fresh = await resetSandbox(id, runtimeFor, root);
@@ -189,7 +196,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
         const ready: SessionRecord = { ...fresh, phase: 'ready' };
         writeRecord(ready, root);
         return info(ready);
-      });
+      }));
     },
 
     async dir(id) {

@@ -181,15 +181,13 @@ describe(`gate 6: streams are bounded (${SECONDS} s, slow page at ${SLOW_BPS} B/
     };
     console.log(`[gate 6] ${JSON.stringify(report)}`);
 
-    // Known finding (README, Reliability): the heartbeat (10 s pong timeout) queues behind the
-    // terminal's 1 MiB unacked window plus the kernel's send buffer, which is more than 10 s of a
-    // 100 KB/s page, so the slow page is dropped ("ping timeout") and its terminal and capture end
-    // with it. Asserted in soak (the issue's gate); reported, not failed, in `npm test`.
-    if (slowGone) console.warn(`[gate 6] the slow page was disconnected: ${slowGone}`);
-    if (SOAK || process.env.NSPLAY_STRICT_SLOW_PAGE === '1') expect(slowGone).toBe('');
+    // The heartbeat (10 s pong timeout) queues behind whatever the slow page has not read: the
+    // terminal's unacked window (256 KiB) and the capture's allowance. With a 1 MiB window it was more
+    // than 10 s of a 100 KB/s page and the page was dropped ("ping timeout"); it must stay connected.
+    expect(slowGone).toBe('');
     expect(maxRss - base.rss).toBeLessThanOrEqual(64 * MiB);
-    // A terminal window (HIGH 1 MiB + one 64 KiB flush) plus the 1 MiB capture allowance plus one batch.
-    expect(maxBacklog).toBeLessThanOrEqual(2.5 * MiB);
+    // A terminal window (HIGH 256 KiB + one 64 KiB flush) plus the 1 MiB capture allowance plus one batch.
+    expect(maxBacklog).toBeLessThanOrEqual(1.75 * MiB);
     expect(maxPtyQueue).toBeLessThanOrEqual(HARD_LIMIT);
     expect(percentile(loaded, 95)).toBeLessThan(ECHO_P95_MS);
     // The flood was seen, most of it not shown, and the page was told so.
