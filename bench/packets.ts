@@ -141,7 +141,7 @@ const tally = (xs: string[]) => {
 
 // ---------------------------------------------------------------- 1. matrix
 
-const FPING_TIMEOUT_MS = 150; // matrix()'s default
+const FPING_TIMEOUT_MS = 150; // the baseline's fping wait (matrix() waits 100 ms by default)
 
 export async function figureMatrix(ctx: PacketsContext): Promise<void> {
   for (const n of [10, 20]) {
@@ -172,7 +172,7 @@ export async function figureMatrix(ctx: PacketsContext): Promise<void> {
             const ok = res.cells.filter((c) => c.ok).length;
             if (res.cells.length !== pairs || ok !== m.expectedOk) wrong.push(`page run ${r + 1}: ${res.cells.length} cells, ${ok} ok (expected ${pairs}, ${m.expectedOk})`);
             page.push(t1 - t0);
-            ctx.log(`  page     ${ms(t1 - t0).padStart(9)}   detail 0: observe + walks ${ms(res.ms.total - res.ms.ping - res.ms.detail)} · fping ${ms(res.ms.ping)} · ${ok}/${res.cells.length} ok`);
+            ctx.log(`  page     ${ms(t1 - t0).padStart(9)}   detail 0: read ${ms(res.ms.read ?? 0)} · fping ${ms(res.ms.ping)} · walks ${ms(res.ms.walk ?? 0)} · ${ok}/${res.cells.length} ok`);
           } else if (who === 'nsplay') {
             const t0 = performance.now();
             let tCells = 0;
@@ -304,7 +304,9 @@ export async function figureCapture(ctx: PacketsContext): Promise<void> {
     await ctx.withSession(async (id) => {
       await applyOrThrow(ctx, id, starTopology(2));
       const pcapFile = path.join(dir, 'flood.pcap');
-      const cap = await startCapture(ctx.engine, id, 'host', 'veth1', '', { pcapFile });
+      // A pcap cap above the flood (≈ 15 MiB/s here): the default 64 MiB would end the capture after a few
+      // seconds (pcapCapped) and the figure would measure the cap, not the capture. The file is removed after.
+      const cap = await startCapture(ctx.engine, id, 'host', 'veth1', '', { pcapFile, pcapMaxBytes: 2048 * MiB });
       // A page's listener: what the socket layer would emit.
       let batches = 0;
       let delivered = 0;
@@ -355,7 +357,7 @@ export async function figureCapture(ctx: PacketsContext): Promise<void> {
         ctx.figures.push({
           name: `capture under \`ping -f\` (${seconds} s): packets/s captured`, unit: 'packets/s', value: summarize([mine]), baseline: summarize([base]),
           failed: problems.length ? problems.join('; ') : undefined,
-          baselineWhat: 'a bare `tcpdump -i veth1 -w /dev/null` on the same interface, running at the same time as nsplay\'s capture during the same flood (its "packets captured" line); nsplay\'s tcpdump runs with `-U --immediate-mode -B 4096` and feeds the pcap file and the decoder',
+          baselineWhat: 'a bare `tcpdump -i veth1 -w /dev/null` on the same interface, running at the same time as nsplay\'s capture during the same flood (its "packets captured" line); nsplay\'s writing tcpdump runs with `-w FILE -U -B 4096` (block mode, full snapshot length; nsplay follows the file to count and cap it), its display tcpdump with `-l --immediate-mode -s 512`, read at a bounded pace',
           goal: 'every packet the bare tcpdump sees (ratio ≈ 1)',
           note: `${sent} in ${dur.toFixed(1)} s; nsplay: ${stats.packets} packets, kernel dropped ${stats.kernelDropped}, pcap ${stats.pcapPackets} packets / ${(stats.pcapBytes / MiB).toFixed(1)} MiB${stats.pcapCapped ? ' (size cap reached)' : ''}; bare tcpdump: ${counts.captured} captured, ${counts.received} received by filter, ${counts.dropped} dropped by kernel; display: ${stats.shown} shown, ${stats.sampledOut} sampled out, ${stats.dropped} dropped (${delivered} summaries in ${batches} batches to a listener${lastNote ? `, last note "${lastNote}"` : ''})`,
         });

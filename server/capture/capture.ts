@@ -1,23 +1,39 @@
-// A live capture on one interface of one node. One tcpdump captures (`-w -`, packet-buffered); nsplay
-// cuts its pcap stream into records, writes every record to the pcap file up to a size cap, and feeds
-// a rate-limited sample to a second tcpdump (`-r -`) that decodes them into one-line summaries.
-// Both run inside the node (entered through the session's holder) and are stopped by PID; the
-// session's destroy ends them too, and the capture then ends on its own.
+// A live capture on one interface of one node, as two tcpdumps inside the node (entered through the
+// session's holder, stopped by PID; the session's destroy ends them too and the capture then ends on
+// its own):
+//   - the writer, `tcpdump -w FILE -U -B 4096` with tcpdump's defaults otherwise: the kernel packs
+//     packets into 256 KiB blocks of a 4 MiB ring and hands a block over when it is full or after
+//     tcpdump's 1 s timeout; tcpdump appends the records to the file. No pipe and no Node on this
+//     path, so a busy Node never makes it wait and the kernel drop: under `ping -f` it captures what a
+//     bare `tcpdump -w /dev/null` captures. Full snapshot length (262144): 64 KiB GSO aggregates on a
+//     veth are whole in the pcap. Not --immediate-mode: there the ring has one slot per packet sized
+//     by the snapshot length (512 KiB on a veth with offloads: 8 packets in 4 MiB), and it dropped
+//     half a flood. nsplay follows the growing file (what is new every 50 ms) to count the records
+//     and to enforce the size cap: past it the writer is stopped (by PID) and the file is cut back to
+//     the last whole record under the cap — every packet up to the cap is in it, and the capture ends
+//     there (pcapCapped). Without a pcapFile the file is a temporary one, removed at the end.
+//   - the display (display.ts), `tcpdump -l --immediate-mode -s 512`: one-line summaries as packets
+//     arrive, read at a bounded pace and sampled (at most ratePerSec) into a 1 MiB queue for the page.
+// Stopping waits for the writer's last block (≤ 1 s: the kernel's block timeout), or a stop would lose
+// the packets of the block still open.
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Engine } from '../session/types.ts';
 import { checkNodeName } from '../topology/names.ts';
 import { startHelper, type Helper } from '../probe/helpers.ts';
+import { displayArgv, startDisplay, type DisplayProcess } from './display.ts';
 import { checkCaptureIface, checkFilter } from './filter.ts';
 import { parseTcpdumpLine, type PacketSummary } from './parse-tcpdump.ts';
-import { PcapSplitter } from './pcap-stream.ts';
+import { PcapFollower } from './pcap-follow.ts';
 import { BoundedQueue, Sampler } from './sampler.ts';
 
 export interface CaptureOptions {
   /** BPF filter (validated; passed after `--`). */
   filter?: string;
-  /** Write every packet here (pcap) until `pcapMaxBytes`. */
+  /** Write every packet here (pcap) until `pcapMaxBytes` (then the capture ends); default a temporary file, removed at the end. */
   pcapFile?: string;
   pcapMaxBytes?: number;
   /** Stop after this many packets. */
@@ -37,13 +53,13 @@ export interface CaptureStats {
   shown: number;
   /** Not shown because of the rate limit (still in the pcap). */
   sampledOut: number;
-  /** Lost for the display: the decoder was busy or the buffer full. */
+  /** Lost for the display: the page's buffer was full. */
   dropped: number;
   /** tcpdump's "packets dropped by kernel" (known when it stops). */
   kernelDropped: number;
   pcapPackets: number;
   pcapBytes: number;
-  /** The pcap reached its size cap; later packets are not in it. */
+  /** The pcap reached its size cap: the capture stopped there (every packet before it is in the file). */
   pcapCapped: boolean;
   running: boolean;
   /** 1 in N shown right now. */
@@ -65,7 +81,7 @@ export interface Capture {
   iface: string;
   filter: string;
   pcapFile?: string;
-  /** PIDs of its two tcpdumps (capturing, decoding). */
+  /** PIDs of its two tcpdumps (writing the pcap, decoding for the display). */
   pids: number[];
   stats(): CaptureStats;
   /** 'packets' (PacketBatch) every flushMs while there are new ones; 'end' (CaptureStats) once. */
@@ -74,7 +90,7 @@ export interface Capture {
   off(event: 'packets' | 'end', fn: (...a: never[]) => void): Capture;
   /** Batches until the capture ends (for a reader without listeners). */
   [Symbol.asyncIterator](): AsyncIterator<PacketBatch>;
-  /** Kills the capturing tcpdump by PID, lets the decoder finish, closes the pcap. */
+  /** Lets the writer hand over its last block, stops both tcpdumps by PID, closes the pcap. */
   stop(): Promise<CaptureStats>;
   ended: Promise<CaptureStats>;
 }
@@ -84,6 +100,14 @@ export class CaptureInputError extends Error {
 }
 
 const DEFAULT_PCAP_MAX = 64 * 1024 * 1024;
+/** tcpdump's packet buffer timeout (fixed in tcpdump): the kernel hands over a part-filled block after it. */
+const BLOCK_TIMEOUT_MS = 1000;
+const FOLLOW_MS = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function writerArgv(iface: string, file: string, filter: string, count?: number): string[] {
+  return ['tcpdump', '-i', iface, '-w', file, '-U', '-B', '4096', '-Z', 'root', ...(count ? ['-c', String(count)] : []), '--', ...(filter.trim() ? [filter] : [])];
+}
 
 export async function startCapture(engine: Engine, sessionId: string, node: string, iface: string, filter = '', o: CaptureOptions = {}): Promise<Capture> {
   const problem = checkNodeName(node) ?? checkCaptureIface(iface) ?? checkFilter(filter);
@@ -91,117 +115,165 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
   if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1 || o.count > 10_000_000)) throw new CaptureInputError('--count must be a whole number from 1');
   const id = crypto.randomBytes(4).toString('hex');
   const emitter = new EventEmitter();
-  const sampler = new Sampler(o.ratePerSec ?? 200);
+  const rate = o.ratePerSec ?? 200;
+  const flushMs = o.flushMs ?? 100;
+  const sampler = new Sampler(rate);
   const queue = new BoundedQueue<PacketSummary>(o.bufferBytes ?? 1024 * 1024, (p) => 64 + p.info.length + p.src.length + p.dst.length);
-  const splitter = new PcapSplitter();
-  const pcapMax = o.pcapMaxBytes ?? DEFAULT_PCAP_MAX;
-  const fd = o.pcapFile ? fs.openSync(o.pcapFile, 'w', 0o644) : null;
-  const st = { packets: 0, shown: 0, decoderDrops: 0, kernelDropped: 0, pcapPackets: 0, pcapBytes: 0, pcapCapped: false, running: true };
-  let decoderBusy = false;
-  let headerSent = false;
+  const pcapMax = Math.max(o.pcapMaxBytes ?? DEFAULT_PCAP_MAX, 24);
+  const tmpDir = o.pcapFile ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'nsplay-capture-'));
+  const file = o.pcapFile ?? path.join(tmpDir!, 'capture.pcap');
+  // Made here, by us, before tcpdump opens (and truncates) it; read through our own descriptor.
+  const fd = fs.openSync(file, 'w+', 0o644);
+  const follower = new PcapFollower(fd);
+  const st = { packets: 0, shown: 0, kernelDropped: 0, pcapPackets: 0, pcapBytes: 0, pcapCapped: false, running: true };
+  // Packets, display lines and summaries at the start of the last full second, for "1 in N right now".
+  let window = { at: performance.now(), packets: 0, lines: 0, shown: 0, every: 1 };
+  const cleanupFile = () => {
+    try { fs.closeSync(fd); } catch { /* closed */ }
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  };
 
+  // The writer's count lags the display by up to a block (≤ 1 s): until it catches up, what the
+  // display read and did not show is the figure.
+  const sampledOut = () => Math.max(st.packets - st.shown - queue.dropped, sampler.sampledOut, 0);
+  const sampling = () => (sampledOut() > 0 ? Math.max(sampler.sampling, window.every) : 1);
   const stats = (): CaptureStats => ({
-    packets: st.packets, shown: st.shown, sampledOut: sampler.sampledOut, dropped: st.decoderDrops + queue.dropped,
+    packets: st.packets, shown: st.shown, sampledOut: sampledOut(), dropped: queue.dropped,
     kernelDropped: st.kernelDropped, pcapPackets: st.pcapPackets, pcapBytes: st.pcapBytes, pcapCapped: st.pcapCapped,
-    running: st.running, sampling: sampler.sampling,
+    running: st.running, sampling: sampling(),
   });
-
-  const decoder: Helper = await startHelper(engine, sessionId, node, ['tcpdump', '-r', '-', '-l', '-nn', '-tt', '-e'], {
-    stdin: true, maxLines: 1,
-    onLine: (line) => {
-      const p = parseTcpdumpLine(line, iface);
-      if (!p) return;
-      st.shown++;
-      queue.push(p);
-    },
-  });
-  decoder.input?.on('drain', () => { decoderBusy = false; });
-
-  const writePcap = (parts: Uint8Array[]) => {
-    if (fd === null || parts.length === 0) return;
-    try { fs.writeSync(fd, Buffer.concat(parts)); } catch { /* disk full: the file ends here */ }
+  const note = () => {
+    if (sampledOut() === 0) return undefined;
+    const seen = Math.max(st.packets, sampler.total);
+    return `${seen.toLocaleString('en-US')} packets, showing 1 in ${Math.max(sampling(), Math.round(seen / Math.max(st.shown, 1)))}`;
   };
 
-  const onData = (chunk: Buffer) => {
-    const records = splitter.push(chunk);
-    const toFile: Uint8Array[] = [];
-    if (splitter.header && !headerSent) {
-      headerSent = true;
-      toFile.push(splitter.header);
-      st.pcapBytes += splitter.header.length;
-      decoder.input?.write(splitter.header);
-    }
-    const now = Date.now();
-    for (const r of records) {
-      st.packets++;
-      if (st.pcapBytes + r.bytes.length <= pcapMax) {
-        toFile.push(r.bytes);
-        st.pcapBytes += r.bytes.length;
-        st.pcapPackets++;
-      } else st.pcapCapped = true;
-      if (!sampler.offer(now)) continue;
-      if (decoderBusy || !decoder.input || decoder.exited()) { st.decoderDrops++; continue; }
-      if (!decoder.input.write(r.bytes)) decoderBusy = true;
-    }
-    writePcap(toFile);
-  };
-
-  let capture: Helper;
+  // At most about ratePerSec KiB of lines a second are read from the display tcpdump (≈ 5 lines per shown one).
+  const budgetBytes = Math.max(16 * 1024, Math.round((rate * 1024 * flushMs) / 1000));
+  let display: DisplayProcess;
   try {
-    capture = await startHelper(engine, sessionId, node,
-      ['tcpdump', '-i', iface, '-w', '-', '-U', '--immediate-mode', '-B', '4096', ...(o.count ? ['-c', String(o.count)] : []), '--', ...(filter.trim() ? [filter] : [])],
-      { onData });
+    display = await startDisplay(engine, sessionId, node, displayArgv(iface, filter, o.count), {
+      budgetBytes,
+      onLine: (line) => {
+        if (!line || !sampler.offer(Date.now())) return;
+        const p = parseTcpdumpLine(line, iface);
+        if (!p) return;
+        st.shown++;
+        queue.push(p);
+      },
+    });
   } catch (e) {
-    await decoder.stop();
-    if (fd !== null) fs.closeSync(fd);
+    cleanupFile();
     throw e;
   }
-  const listening = await capture.waitFor((l) => l.includes('listening on'), 5000, 'stderr');
-  if (!listening) {
-    await Promise.all([capture.stop(), decoder.stop()]);
-    if (fd !== null) fs.closeSync(fd);
-    const why = capture.stderr().trim().split('\n').filter((l) => !l.includes('listening on')).pop();
+
+  let writer: Helper | undefined;
+  // Once, by PID: a second SIGTERM could end tcpdump before it prints its "dropped by kernel" line.
+  let killing: Promise<void> | undefined;
+  const killWriter = () => (killing ??= writer?.stop(2000) ?? Promise.resolve());
+  const onRecord = (bytes: number) => {
+    if (st.pcapBytes === 0 && follower.header) st.pcapBytes = follower.header.length;
+    st.packets++;
+    if (!st.pcapCapped && st.pcapBytes + bytes <= pcapMax) {
+      st.pcapBytes += bytes;
+      st.pcapPackets++;
+    } else if (!st.pcapCapped) {
+      st.pcapCapped = true;
+      void killWriter(); // the file is full: stop writing now; the file is cut back at the end
+    }
+  };
+
+  try {
+    writer = await startHelper(engine, sessionId, node, writerArgv(iface, file, filter, o.count), { maxLines: 1 });
+  } catch (e) {
+    await display.stop();
+    cleanupFile();
+    throw e;
+  }
+  const listening = (l: string) => l.includes('listening on');
+  const [writing, showing] = await Promise.all([writer.waitFor(listening, 5000, 'stderr'), display.waitForStderr(listening, 5000)]);
+  if (!writing || !showing) {
+    await Promise.all([writer.stop(), display.stop()]);
+    cleanupFile();
+    const stderr = (writing ? display.stderr() : writer.stderr()).trim();
+    const why = stderr.split('\n').filter((l) => !listening(l)).pop();
     throw new CaptureInputError(`tcpdump could not capture on ${iface} in ${node}: ${why || 'no answer'}`);
   }
+  const w: Helper = writer;
+  let follow: NodeJS.Timeout | undefined;
+  const tick = () => { follower.read(onRecord); follow = setTimeout(tick, FOLLOW_MS); };
+  tick();
 
-  const flush = () => {
-    if (queue.length === 0 || emitter.listenerCount('packets') === 0) return;
-    const batch: PacketBatch = { captureId: id, packets: queue.take(), stats: stats() };
-    const note = sampler.note();
-    if (note) batch.note = note;
-    emitter.emit('packets', batch);
+  const batch = (): PacketBatch => {
+    const b: PacketBatch = { captureId: id, packets: queue.take(), stats: stats() };
+    const n = note();
+    if (n) b.note = n;
+    return b;
   };
-  const timer = setInterval(flush, o.flushMs ?? 100);
+  const flush = () => {
+    display.nextInterval();
+    const now = performance.now();
+    if (now - window.at >= 1000) {
+      // The writer's count arrives a block at a time: the display's own count smooths a busy second.
+      const packets = Math.max(st.packets - window.packets, sampler.total - window.lines);
+      const shown = st.shown - window.shown;
+      const every = shown > 0 ? Math.max(1, Math.round(packets / shown)) : Math.max(1, packets);
+      window = { at: now, packets: st.packets, lines: sampler.total, shown: st.shown, every };
+    }
+    if (queue.length === 0 || emitter.listenerCount('packets') === 0) return;
+    emitter.emit('packets', batch());
+  };
+  const timer = setInterval(flush, flushMs);
 
+  let finished = false;
   const ended: Promise<CaptureStats> = (async () => {
-    await new Promise<void>((resolve) => {
-      const check = () => (capture.exited() ? resolve() : setTimeout(check, 20));
-      check();
-    });
-    const m = /(\d+) packets? dropped by kernel/.exec(capture.stderr());
+    while (!w.exited()) await sleep(20);
+    clearTimeout(follow);
+    follower.read(onRecord, Infinity); // the last records the writer wrote before exiting
+    const m = /(\d+) packets? dropped by kernel/.exec(w.stderr());
     if (m) st.kernelDropped = Number(m[1]);
-    // The decoder gets the rest, then end-of-input; a stuck one is killed after a second.
-    decoder.input?.end();
-    const killer = setTimeout(() => void decoder.stop(100), 1000);
-    await decoder.stop(1000).catch(() => undefined);
-    clearTimeout(killer);
-    clearInterval(timer);
+    // Past the cap: cut the file back to the last whole record that fits.
+    if (st.pcapCapped) { try { fs.ftruncateSync(fd, st.pcapBytes); } catch { /* the file ends where it ends */ } }
+    // Not running from here on: before the display tcpdump is signalled, so no one sees both tcpdumps gone
+    // and the capture still running.
     st.running = false;
+    // The display has shown what it will (it decodes as packets arrive); what is in its pipe is read.
+    await display.stop(500);
+    clearInterval(timer);
     flush();
-    if (fd !== null) fs.closeSync(fd);
+    cleanupFile();
+    finished = true;
     const final = stats();
     emitter.emit('end', final);
     return final;
   })();
 
+  let stopping: Promise<void> | undefined;
+  // The writer's last block reaches the file when it is full or after the block timeout: wait for a
+  // record from after the stop, or for the timeout and a quiet file, then stop it by PID.
+  const stopWriter = async () => {
+    const t = Date.now();
+    for (;;) {
+      if (w.exited() || killing) break;
+      follower.read(onRecord);
+      const waited = Date.now() - t;
+      if (follower.lastTimeMs >= t) break;
+      if (waited >= BLOCK_TIMEOUT_MS + 150 && performance.now() - follower.lastGrowth >= 150) break;
+      if (waited >= BLOCK_TIMEOUT_MS + 2000) break;
+      await sleep(FOLLOW_MS);
+    }
+    await killWriter();
+  };
+
   const self: Capture = {
     id, sessionId, node, iface, filter, ...(o.pcapFile ? { pcapFile: o.pcapFile } : {}),
-    pids: [capture.pid, decoder.pid],
+    pids: [w.pid, display.pid],
     stats,
     on(event: string, fn: (...a: never[]) => void) { emitter.on(event, fn as never); return self; },
     off(event: string, fn: (...a: never[]) => void) { emitter.off(event, fn as never); return self; },
     async stop() {
-      await capture.stop(500);
+      stopping ??= stopWriter();
+      await stopping;
       return ended;
     },
     ended,
@@ -209,14 +281,9 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
       return {
         async next(): Promise<IteratorResult<PacketBatch>> {
           for (;;) {
-            if (queue.length > 0) {
-              const batch: PacketBatch = { captureId: id, packets: queue.take(), stats: stats() };
-              const note = sampler.note();
-              if (note) batch.note = note;
-              return { value: batch, done: false };
-            }
-            if (!st.running) return { value: undefined, done: true };
-            await new Promise((r) => setTimeout(r, o.flushMs ?? 100));
+            if (queue.length > 0) return { value: batch(), done: false };
+            if (finished) return { value: undefined, done: true };
+            await sleep(flushMs);
           }
         },
         async return(): Promise<IteratorResult<PacketBatch>> {

@@ -12,7 +12,9 @@
 //         batch = {captureId, packets: PacketSummary[], stats, note?}; at most one batch per 100 ms, at most
 //         ~200 packets/s (busier links are sampled: note = "12,403 packets, showing 1 in 50"), at most
 //         1 MiB waiting; stats = {packets, shown, sampledOut, dropped, kernelDropped, pcapPackets,
-//         pcapBytes, pcapCapped, running, sampling}.
+//         pcapBytes, pcapCapped, running, sampling}. `packets` counts the pcap's records as the writing
+//         tcpdump hands them over (a block at a time: up to 1 s behind the live summaries); the capture
+//         ends when its pcap reaches the size cap (pcapCapped) and stop() takes up to ~1 s (the last block).
 //         PacketSummary = {t (epoch s), iface, dir?, src, dst, proto, info, srcMac?, dstMac?, length?} —
 //         formatSummary(p) gives the tcpdump-like line; (iface, src, dst) is enough to animate a dot on a link.
 //       c.on('end', (stats) => socket.emit('capture:end', {captureId, stats}))

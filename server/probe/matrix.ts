@@ -1,15 +1,17 @@
-// matrix(): reachability between every pair of chosen nodes, fast. Few processes from Node, because on
-// a busy machine each spawn costs tens of milliseconds:
-//   1. one script reads every namespace's `ip` batch (the addresses to ping, and the topology);
-//   2. one script runs every source's fping at once (each in its network namespace) — meanwhile a third
-//      reads iptables and sysctls everywhere, for the route walks of the failing pairs;
-//   3. failing pairs get their reason from the route walk; one pair of each distinct (reason, hop)
-//      class — and every pair the walk thinks should work — gets a kernel-confirmed reason from one
-//      shared TRACE batch with a short wait (the rest of a class keeps the walk's, evidence 'walk').
+// matrix(): reachability between every pair of chosen nodes, fast. One process from Node for the
+// table, because on a busy machine every process costs (readThenRun in session-script.ts):
+//   1. every namespace is entered once and reads its ip batch and sysctls; each chosen node's shell then
+//      waits for its targets (picked in Node from that read) and runs its fping in place, then reads its
+//      iptables (while the other fpings wait for answers);
+//   2. failing pairs get their reason from the route walk over that one read;
+//   3. one pair of each distinct (reason, hop) class — and every pair the walk thinks should work —
+//      gets a kernel-confirmed reason from one shared TRACE batch with a short wait (the rest of a
+//      class keeps the walk's, evidence 'walk').
 import type { Engine } from '../session/types.ts';
 import { tracedBatch, type ToolFlow } from './attempt.ts';
 import { fpingArgv, parseFping, type FpingResult } from './fping-parse.ts';
-import { runMany, readNamespaces } from './session-script.ts';
+import { readThenRun } from './session-script.ts';
+import type { NetView } from './netview.ts';
 import { mergeStates, viewOf, SYSCTLS } from './snapshot.ts';
 import { ProbeInputError } from './probe.ts';
 import { checkNodeName } from '../topology/names.ts';
@@ -41,34 +43,34 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
     const bad = checkNodeName(n);
     if (bad) throw new ProbeInputError(bad);
   }
-  // 1. The topology: every namespace's ip batch (cheap: no iptables, no sysctls yet).
-  const ipParts = await readNamespaces(engine, id, { every: { batch: true } });
-  const topo = viewOf(mergeStates(ipParts));
-  const chosen = nodes && nodes.length > 0 ? [...new Set(nodes)] : topo.nodes().filter((n) => topo.primaryAddress(n));
-  if (chosen.length > MAX_NODES) throw new ProbeInputError(`a matrix has at most ${MAX_NODES} nodes; ${chosen.length} were asked for`);
-  for (const n of chosen) {
-    if (!topo.has(n)) throw new ProbeInputError(`this session has no node '${n}' (nodes: ${topo.nodes().join(', ')})`);
-  }
-  const targets = new Map<string, Map<string, string>>(); // from → (to → address)
-  for (const from of chosen) {
-    const row = new Map<string, string>();
-    for (const to of chosen) {
-      const a = to === from ? undefined : topo.primaryAddress(to, from);
-      if (a) row.set(to, a);
-    }
-    targets.set(from, row);
-  }
-  // 2. All fpings at once, one process; the rest of the kernel state is read meanwhile.
-  const pingStarted = performance.now();
+  if (nodes && new Set(nodes).size > MAX_NODES) throw new ProbeInputError(`a matrix has at most ${MAX_NODES} nodes; ${new Set(nodes).size} were asked for`);
+  // 1+2. One process: every namespace's ip batch, sysctls and iptables; in each chosen node, its fping
+  // over the addresses picked from that read (its shell waits for them: no second spawn), then its iptables.
   const timeoutMs = opts.timeoutMs ?? 100;
-  const sources = chosen.filter((from) => targets.get(from)!.size > 0);
-  const deepP = readNamespaces(engine, id, { nodes: topo.nodes().map((node) => ({ node, flags: { iptables: true, sysctls: true } })) }, SYSCTLS);
-  deepP.catch(() => undefined);
-  const outs = await runMany(engine, id, sources.map((from) => ({ node: from, argv: fpingArgv([...new Set(targets.get(from)!.values())], timeoutMs) })), 10_000);
+  let chosen: string[] = [];
+  const targets = new Map<string, Map<string, string>>(); // from → (to → address)
+  const read = await readThenRun(engine, id, {
+    ...(nodes && nodes.length > 0 ? { names: [...new Set(nodes)] } : { channels: MAX_NODES + 1 }),
+    flags: { batch: true, iptables: true, sysctls: true }, sysctlKeys: SYSCTLS, run: fpingArgv([], timeoutMs), timeoutMs: 20_000,
+  }, (parts) => {
+    const topo = viewOf(mergeStates(parts));
+    chosen = pickNodes(topo, nodes);
+    const words = new Map<string, string[]>();
+    for (const from of chosen) {
+      const row = new Map<string, string>();
+      for (const to of chosen) {
+        const a = to === from ? undefined : topo.primaryAddress(to, from);
+        if (a) row.set(to, a);
+      }
+      targets.set(from, row);
+      words.set(from, [...new Set(row.values())]);
+    }
+    return words;
+  });
+  const view = viewOf(mergeStates(read.parts)); // with the iptables the chosen nodes read after their fping
   const results = new Map<string, Map<string, FpingResult>>();
-  sources.forEach((from, i) => results.set(from, parseFping(outs[i].stderr)));
-  const pingMs = performance.now() - pingStarted;
-  const view = viewOf(mergeStates([...ipParts, ...await deepP]));
+  for (const [from, out] of read.outputs) results.set(from, parseFping(out));
+  const walkStarted = performance.now();
   const cells: MatrixCell[] = [];
   const walks = new Map<MatrixCell, WalkResult>();
   for (const from of chosen) {
@@ -89,6 +91,7 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
       cells.push(cell);
     }
   }
+  const walkMs = performance.now() - walkStarted;
   opts.onCells?.(cells);
   const detailStarted = performance.now();
   const chosenForDetail = pickForDetail([...walks.keys()], walks, opts.detail ?? 10);
@@ -115,7 +118,18 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
     });
   }
   const now = performance.now();
-  return { nodes: chosen, cells, ms: { total: Math.round(now - started), ping: Math.round(pingMs), detail: Math.round(now - detailStarted) } };
+  const r = Math.round;
+  return { nodes: chosen, cells, ms: { total: r(now - started), read: r(read.readMs), ping: r(read.runMs), walk: r(walkMs), detail: r(now - detailStarted) } };
+}
+
+/** The nodes asked for (each once), or every node with an address; checked against the session. */
+function pickNodes(topo: NetView, nodes?: string[]): string[] {
+  const chosen = nodes && nodes.length > 0 ? [...new Set(nodes)] : topo.nodes().filter((n) => topo.primaryAddress(n));
+  if (chosen.length > MAX_NODES) throw new ProbeInputError(`a matrix has at most ${MAX_NODES} nodes; ${chosen.length} were asked for`);
+  for (const n of chosen) {
+    if (!topo.has(n)) throw new ProbeInputError(`this session has no node '${n}' (nodes: ${topo.nodes().join(', ')})`);
+  }
+  return chosen;
 }
 
 /**

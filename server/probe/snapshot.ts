@@ -1,7 +1,7 @@
 // One look at the session's kernel before a probe or a matrix: the same ObservedState the engine's
 // observers produce (same parsers), read by one bash script in the session's holder (session-script.ts)
-// — per namespace one `ip -b` batch, one iptables-save, one sysctl (and ss for TCP), all forked there
-// instead of spawned from Node.
+// — per namespace one nsenter into a small sh that runs one `ip -b` batch, one iptables-save (and ss
+// for TCP) and reads the sysctls itself, all forked there instead of spawned from Node.
 import { parseIpAddrJson, parseIpNeighJson, parseIpRouteJson, parseIpRuleJson, parseNetnsIds } from '../observe/parse-ip.ts';
 import { parseIptablesSave } from '../observe/parse-iptables.ts';
 import type { NamespaceState, ObservedState } from '../observe/types.ts';

@@ -82,6 +82,6 @@ export interface MatrixCell {
 export interface MatrixResult {
   nodes: string[];
   cells: MatrixCell[];
-  /** Wall times: total, and the fping phase alone. */
-  ms: { total: number; ping: number; detail: number };
+  /** Wall times: total; reading every namespace; the fping phase (iptables read after each fping); the route walks; the kernel-confirmed detail. */
+  ms: { total: number; read?: number; ping: number; walk?: number; detail: number };
 }

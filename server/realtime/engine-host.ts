@@ -3,6 +3,8 @@
 import { createLabRunner } from '../labs/runner.ts';
 import { matrix, probe as probeOnce } from '../probe/index.ts';
 import { createEngine } from '../session/engine.ts';
+import { createGate } from '../session/gate.ts';
+import os from 'node:os';
 import type { Engine } from '../session/types.ts';
 import { LAB_METHODS, PROBE_METHODS, type LabService, type ProbeService, type Reply, type Request } from './engine-proxy.ts';
 
@@ -16,9 +18,14 @@ const lab: LabService = {
   reset: (id) => runner.reset(id),
   runTo: async (id, to) => { const r = await runner.runTo(id, { to }); return { ok: r.ok, stoppedAt: r.stoppedAt, progress: r.progress }; },
 };
+// Probes of all sessions take turns, a few at once (NSPLAY_PROBE_JOBS, default the cores, at least 2):
+// each reads every namespace of its session and times its answers; sixty at once (a room pressing
+// "ping") made every one of them miss its quick answer window and fall back to the heavy traced
+// attempt, which loaded the machine further.
+const probeTurns = createGate(Number(process.env.NSPLAY_PROBE_JOBS) || Math.max(2, os.availableParallelism()));
 const probe: ProbeService = {
-  run: (id, from, to) => probeOnce(engine, id, from, to),
-  matrix: (id, nodes, detail) => matrix(engine, id, nodes, detail === undefined ? {} : { detail }),
+  run: (id, from, to) => probeTurns.run(() => probeOnce(engine, id, from, to)),
+  matrix: (id, nodes, detail) => probeTurns.run(() => matrix(engine, id, nodes, detail === undefined ? {} : { detail })),
 };
 const send = (r: Reply) => { if (process.connected) process.send!(r); };
 

@@ -47,15 +47,18 @@ interface Term {
 }
 
 const MiB = 1024 * 1024;
+/** Output is sent at the latest every flushMs, or as soon as this much is pending. */
+const FLUSH_BYTES = 32 * 1024;
 let nextId = 1;
 
 export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): TerminalSet {
   const max = opts.maxTerminals ?? 8;
   // The window of output a page has not acknowledged yet. Everything in it sits in the socket ahead of
-  // the heartbeat's ping: at 1 MiB a page reading 100 KB/s answered the ping after >10 s and was
-  // disconnected ("ping timeout"); 256 KiB is ~2.6 s at that speed and still ~10 MB/s over a 25 ms RTT.
-  const HIGH = opts.highWater ?? 256 * 1024;
-  const LOW = opts.lowWater ?? 64 * 1024;
+  // the heartbeat's ping: at 1 MiB (and still at 256 KiB) a page reading 100 KB/s on a busy server got
+  // the ping after more than the 10 s pong timeout and was disconnected ("ping timeout"). 64 KiB is
+  // under 2 s at 40 KB/s and still several MB/s to a page that acks as xterm.js does (per write).
+  const HIGH = opts.highWater ?? 64 * 1024;
+  const LOW = opts.lowWater ?? 16 * 1024;
   const HARD = opts.hardLimit ?? 4 * MiB;
   const flushMs = opts.flushMs ?? 8;
   const spawn = opts.spawn ?? pty.spawn;
@@ -84,7 +87,7 @@ export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): 
     }
     t.pending.push(chunk);
     t.pendingBytes += bytes;
-    if (t.pendingBytes >= 64 * 1024) flush(t);
+    if (t.pendingBytes >= FLUSH_BYTES) flush(t);
     else t.timer ??= setTimeout(() => flush(t), flushMs);
   }
 

@@ -1,6 +1,8 @@
 // Live capture on lab 3: a ping and an HTTP GET are seen as one-line summaries and read back from the
-// pcap by tshark; a flood is sampled and bounded; stopping, counting out, or destroying the session
-// leaves no tcpdump; bad filters are refused before anything runs.
+// pcap by tshark; 64 KiB GSO aggregates are whole in the pcap; a flood is sampled and bounded;
+// stopping, counting out, or destroying the session leaves no tcpdump; bad filters are refused before
+// anything runs.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,7 +59,7 @@ describe('capture', () => {
     expect(lines.find((l) => /ICMP 10\.0\.0\.102 > 10\.0\.0\.101: echo reply/.test(l))).toBeDefined();
     expect(seen.find((p) => p.proto === 'TCP' && p.dst === '1.1.1.1:80' && p.info.startsWith('Flags [S]'))).toBeDefined();
     expect(seen.find((p) => p.proto === 'TCP' && p.info.includes('HTTP: GET / HTTP/1.1'))).toBeDefined();
-    expect(stats).toMatchObject({ running: false, dropped: 0, pcapCapped: false });
+    expect(stats).toMatchObject({ running: false, dropped: 0, pcapCapped: false, sampledOut: 0, sampling: 1 });
     expect(stats.pcapPackets).toBe(stats.packets);
     expect(stats.shown).toBe(stats.packets);
     const read = await tshark(id, file);
@@ -68,6 +70,37 @@ describe('capture', () => {
     expect(read.stdout).toMatch(/1\.1\.1\.1 → 10\.0\.0\.101 +HTTP .*HTTP\/1\.[01] 200 OK/);
     const after = await footprint(engine, id, nodes);
     expect(newProcesses(before, after)).toEqual([]);
+  });
+
+  it('keeps 64 KiB GSO aggregates whole in the pcap (full snapshot length), and tshark reads them', async () => {
+    // A 2 MiB HTTP download between two namespaces: the veths hand whole TSO/GSO aggregates (up to
+    // ~65 KB) to the capture; a 65000-byte snapshot length would cut them.
+    const www = path.join(dir, 'www');
+    fs.mkdirSync(www, { recursive: true });
+    fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
+    const argv = await engine.enterArgv(id, 'netns2', ['python3', '-m', 'http.server', '8000', '--bind', '10.0.0.102', '--directory', www]);
+    const server = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+    try {
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = (await sh(id, 'netns1', ['curl', '-sS', '-o', '/dev/null', 'http://10.0.0.102:8000/'])).code === 0;
+        if (!up) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(up).toBe(true);
+      const file = path.join(dir, 'gso.pcap');
+      const c = await startCapture(engine, id, 'host', 'br0', 'tcp port 8000', { pcapFile: file });
+      const get = await sh(id, 'netns1', ['curl', '-sS', '-o', '/dev/null', '-w', '%{size_download}', 'http://10.0.0.102:8000/big.bin']);
+      expect(get.stdout).toBe(String(2 * 1024 * 1024));
+      const stats = await c.stop();
+      const read = await sh(id, 'host', ['tshark', '-r', file, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.cap_len']);
+      expect(read.code, read.stderr).toBe(0);
+      const frames = read.stdout.trim().split('\n').map((l) => l.split('\t').map(Number));
+      expect(frames).toHaveLength(stats.packets);
+      expect(Math.max(...frames.map(([len]) => len))).toBeGreaterThan(65_000);
+      expect(frames.filter(([len, cap]) => len !== cap)).toEqual([]);
+    } finally {
+      if (server.pid && server.exitCode === null) process.kill(server.pid, 'SIGTERM');
+    }
   });
 
   it('ends by itself after --count packets on "any" of a node', async () => {

@@ -182,11 +182,12 @@ describe(`gate 6: streams are bounded (${SECONDS} s, slow page at ${SLOW_BPS} B/
     console.log(`[gate 6] ${JSON.stringify(report)}`);
 
     // The heartbeat (10 s pong timeout) queues behind whatever the slow page has not read: the
-    // terminal's unacked window (256 KiB) and the capture's allowance. With a 1 MiB window it was more
-    // than 10 s of a 100 KB/s page and the page was dropped ("ping timeout"); it must stay connected.
+    // terminal's unacked window (64 KiB) and the capture's allowance. With a 1 MiB (and a 256 KiB)
+    // window it was more than 10 s of this page — the proxy, the clients and the server share one event
+    // loop, so "100 KB/s" delivers ~40 KB/s under load — and the page was dropped ("ping timeout").
     expect(slowGone).toBe('');
     expect(maxRss - base.rss).toBeLessThanOrEqual(64 * MiB);
-    // A terminal window (HIGH 256 KiB + one 64 KiB flush) plus the 1 MiB capture allowance plus one batch.
+    // A terminal window (HIGH 64 KiB + one 32 KiB flush) plus the 1 MiB capture allowance plus one batch.
     expect(maxBacklog).toBeLessThanOrEqual(1.75 * MiB);
     expect(maxPtyQueue).toBeLessThanOrEqual(HARD_LIMIT);
     expect(percentile(loaded, 95)).toBeLessThan(ECHO_P95_MS);

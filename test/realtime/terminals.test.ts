@@ -102,12 +102,12 @@ describe('terminals', () => {
     // This page never acks: the server must stop reading at the high-water mark.
     c.on('term:data', (p) => { if (p.id === t.id) received += Buffer.byteLength(p.data); });
     c.emit('term:input', { id: t.id, data: 'yes nsplay-flood-line\n' });
-    // The window (terminals.ts HIGH, 256 KiB) is sent, then the pty is paused.
-    await waitFor(() => received > 256 * 1024, 5000);
+    // The window (terminals.ts HIGH, 64 KiB) is sent, then the pty is paused.
+    await waitFor(() => received > 64 * 1024, 5000);
     await new Promise((r) => setTimeout(r, 500));
     const settled = received;
     await new Promise((r) => setTimeout(r, 500));
-    expect(received).toBeLessThan(256 * 1024 + 2 * 65536);
-    expect(received - settled).toBeLessThan(64 * 1024);
+    expect(received).toBeLessThan(64 * 1024 + 3 * 32 * 1024);
+    expect(received - settled).toBeLessThan(32 * 1024);
   });
 });
