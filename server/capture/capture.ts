@@ -10,8 +10,9 @@
 //     by the snapshot length (512 KiB on a veth with offloads: 8 packets in 4 MiB), and it dropped
 //     half a flood. nsplay follows the growing file (what is new every 50 ms) to count the records
 //     and to enforce the size cap: past it the writer is stopped (by PID) and the file is cut back to
-//     the last whole record under the cap — every packet up to the cap is in it, and the capture ends
-//     there (pcapCapped). Without a pcapFile the file is a temporary one, removed at the end.
+//     the last whole record under the cap — every packet up to the cap is in it (pcapCapped); the
+//     summaries go on until the capture is stopped. Without a pcapFile the file is a temporary one,
+//     removed at the end.
 //   - the display (display.ts), `tcpdump -l --immediate-mode -s 512`: one-line summaries as packets
 //     arrive, read at a bounded pace and sampled (at most ratePerSec) into a 1 MiB queue for the page.
 // Stopping waits for the writer's last block (≤ 1 s: the kernel's block timeout), or a stop would lose
@@ -138,7 +139,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
   const sampledOut = () => Math.max(st.packets - st.shown - queue.dropped, sampler.sampledOut, 0);
   const sampling = () => (sampledOut() > 0 ? Math.max(sampler.sampling, window.every) : 1);
   const stats = (): CaptureStats => ({
-    packets: st.packets, shown: st.shown, sampledOut: sampledOut(), dropped: queue.dropped,
+    packets: st.pcapCapped ? Math.max(st.packets, sampler.total) : st.packets, shown: st.shown, sampledOut: sampledOut(), dropped: queue.dropped,
     kernelDropped: st.kernelDropped, pcapPackets: st.pcapPackets, pcapBytes: st.pcapBytes, pcapCapped: st.pcapCapped,
     running: st.running, sampling: sampling(),
   });
@@ -226,6 +227,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
   const timer = setInterval(flush, flushMs);
 
   let finished = false;
+  let stopping: Promise<void> | undefined;
   const ended: Promise<CaptureStats> = (async () => {
     while (!w.exited()) await sleep(20);
     clearTimeout(follow);
@@ -234,11 +236,17 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
     if (m) st.kernelDropped = Number(m[1]);
     // Past the cap: cut the file back to the last whole record that fits.
     if (st.pcapCapped) { try { fs.ftruncateSync(fd, st.pcapBytes); } catch { /* the file ends where it ends */ } }
+    // The pcap is full, but the page still watches: the summaries go on until the capture is stopped
+    // (or the display's own --count ends it); packets are counted from the display from here on.
+    while (st.pcapCapped && !stopping && !display.exited()) await sleep(50);
     // Not running from here on: before the display tcpdump is signalled, so no one sees both tcpdumps gone
     // and the capture still running.
     st.running = false;
     // The display has shown what it will (it decodes as packets arrive); what is in its pipe is read.
     await display.stop(500);
+    // Past the cap the display's own count at exit is the figure (what its filter received).
+    const received = /(\d+) packets? received by filter/.exec(display.stderr());
+    if (st.pcapCapped && received) st.packets = Math.max(st.packets, Number(received[1]));
     clearInterval(timer);
     flush();
     cleanupFile();
@@ -248,7 +256,6 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
     return final;
   })();
 
-  let stopping: Promise<void> | undefined;
   // The writer's last block reaches the file when it is full or after the block timeout: wait for a
   // record from after the stop, or for the timeout and a quiet file, then stop it by PID.
   const stopWriter = async () => {
