@@ -93,6 +93,8 @@ export interface Capture {
   [Symbol.asyncIterator](): AsyncIterator<PacketBatch>;
   /** Lets the writer hand over its last block, stops both tcpdumps by PID, closes the pcap. */
   stop(): Promise<CaptureStats>;
+  /** stop() was called (it takes up to ~1 s to hand over the last block): no longer counts against a session's limit. */
+  stopRequested(): boolean;
   ended: Promise<CaptureStats>;
 }
 
@@ -278,6 +280,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
     stats,
     on(event: string, fn: (...a: never[]) => void) { emitter.on(event, fn as never); return self; },
     off(event: string, fn: (...a: never[]) => void) { emitter.off(event, fn as never); return self; },
+    stopRequested: () => stopping !== undefined,
     async stop() {
       stopping ??= stopWriter();
       await stopping;

@@ -35,7 +35,7 @@ export interface CaptureRegistry {
 export function createCaptureRegistry(o: CaptureRegistryOptions): CaptureRegistry {
   const dir = o.pcapDir ?? path.join(os.tmpdir(), 'nsplay-pcap');
   const captures = new Map<string, { capture: Capture; owner: string }>();
-  const running = (sessionId: string) => [...captures.values()].filter((c) => c.capture.sessionId === sessionId && c.capture.stats().running);
+  const running = (sessionId: string) => [...captures.values()].filter((c) => c.capture.sessionId === sessionId && c.capture.stats().running && !c.capture.stopRequested());
 
   const registry: CaptureRegistry = {
     async start(owner, sessionId, node, iface, filter = '', opts = {}) {

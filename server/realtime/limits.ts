@@ -127,7 +127,8 @@ export function limitCaptures(registry: CaptureRegistry, max: number): CaptureRe
   const starting = new Map<string, number>();
   return {
     async start(owner, sessionId, node, iface, filter, o) {
-      const running = registry.list(sessionId).filter((c) => c.stats().running).length;
+      // A capture being stopped (it hands over its last block for up to ~1 s) no longer counts.
+      const running = registry.list(sessionId).filter((c) => c.stats().running && !c.stopRequested()).length;
       const pending = starting.get(sessionId) ?? 0;
       if (running + pending >= max) {
         throw limitError('maxCaptures', max, `${running + pending} captures are running in this session, the most it may have; stop one first`);

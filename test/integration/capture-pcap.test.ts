@@ -176,8 +176,17 @@ describe('capture', () => {
     expect(b.stats().running).toBe(true);
     const file = registry.pcapPath(a.id)!;
     expect(fs.statSync(file).size).toBeGreaterThan(24);
+    // A capture being stopped (up to ~1 s for tcpdump's last block) frees its place at once: a page
+    // that reconnects and starts a capture right after its old one was stopped is not refused.
+    const c1 = await registry.start('socket-c', id, 'netns2', 'veth3');
+    await expect(registry.start('socket-c', id, 'netns2', 'veth3')).rejects.toThrow(/at most 2 captures/);
+    const stopping = b.stop();
+    expect(b.stopRequested()).toBe(true);
+    expect(b.stats().running).toBe(true); // still handing over its last block
+    const c2 = await registry.start('socket-b', id, 'netns2', 'veth3');
+    await stopping;
     await registry.removeSession(id);
-    expect(b.stats().running).toBe(false);
+    for (const c of [b, c1, c2]) expect(c.stats().running).toBe(false);
     expect(fs.existsSync(file)).toBe(false);
     expect(registry.list(id)).toEqual([]);
   });

@@ -136,6 +136,8 @@ describe(`gate 6: streams are bounded (${SECONDS} s, slow page at ${SLOW_BPS} B/
 
     // --- the load runs; sample the server every 100 ms, time the other shell's echo meanwhile
     let maxRss = base.rss;
+    // Where the peak RSS was: V8's heap (before collection) or memory outside it (Buffers, malloc).
+    let atMax = { heapTotal: base.heapTotal, external: base.external, arrayBuffers: base.arrayBuffers };
     let maxBacklog = 0;
     let maxPtyQueue = 0;
     const serverSlow = h.app.io.sockets.sockets.get(slow.id!);
@@ -145,7 +147,8 @@ describe(`gate 6: streams are bounded (${SECONDS} s, slow page at ${SLOW_BPS} B/
     const serverPort = Number(new URL(h.url).port);
     let maxKernel = 0;
     const sampler = setInterval(() => {
-      maxRss = Math.max(maxRss, process.memoryUsage().rss);
+      const mu = process.memoryUsage();
+      if (mu.rss > maxRss) { maxRss = mu.rss; atMax = { heapTotal: mu.heapTotal, external: mu.external, arrayBuffers: mu.arrayBuffers }; }
       maxBacklog = Math.max(maxBacklog, backlogBytes(serverSlow));
       maxKernel = Math.max(maxKernel, kernelSendQueue(serverPort));
       // Held for the slow page by terminals.ts (pending + unacked), from the outside: what the shell
@@ -168,6 +171,7 @@ describe(`gate 6: streams are bounded (${SECONDS} s, slow page at ${SLOW_BPS} B/
     const report = {
       seconds: SECONDS, slowBps: SLOW_BPS, delivered: proxy.delivered(),
       rssGrowthMiB: +((maxRss - base.rss) / MiB).toFixed(1),
+      atPeakMiB: { heapTotal: +((atMax.heapTotal - base.heapTotal) / MiB).toFixed(1), external: +((atMax.external - base.external) / MiB).toFixed(1), arrayBuffers: +((atMax.arrayBuffers - base.arrayBuffers) / MiB).toFixed(1) },
       heapAfterGcGrowthMiB: +((after.heapUsed - base.heapUsed) / MiB).toFixed(1),
       maxSlowBacklogMiB: +(maxBacklog / MiB).toFixed(2),
       maxKernelSendQueueMiB: +(maxKernel / MiB).toFixed(2),

@@ -50,6 +50,7 @@ export function createFakeCaptures(o: { startMs?: number } = {}): FakeCaptures {
       off() { return c; },
       async *[Symbol.asyncIterator]() { /* no packets */ },
       async stop() { running = false; ended(stats()); return stats(); },
+      stopRequested: () => !running,
       ended: new Promise<CaptureStats>((r) => { ended = r; }),
     } as unknown as Capture;
     return c;
