@@ -38,3 +38,10 @@ export function ratio(value: number, baseline: number | null): number | null {
   if (baseline === null || !Number.isFinite(baseline) || baseline <= 0) return null;
   return value / baseline;
 }
+
+/** The p-th percentile (nearest rank); NaN for no samples. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}

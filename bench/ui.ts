@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { stringify as toYaml } from 'yaml';
 import type { Topology } from '../server/topology/schema.ts';
 import { nsName, starTopology } from './star.ts';
-import { fmtNumber, median, summarize, type Summary } from './stats.ts';
+import { fmtNumber, median, percentile, summarize, type Summary } from './stats.ts';
 import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,12 +37,6 @@ export interface UiContext {
 
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 
 // ---------------------------------------------------------------- the server, by PID
 

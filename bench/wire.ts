@@ -25,7 +25,7 @@ import { createApplication, type Application } from '../server/realtime/app.ts';
 import type { Ack, CaptureInfo, ClientToServerEvents, PacketBatch, ServerToClientEvents } from '../server/realtime/contract.ts';
 import type { Engine } from '../server/session/types.ts';
 import { loadTopology } from '../server/topology/load.ts';
-import { fmtNumber, summarize, type Summary } from './stats.ts';
+import { fmtNumber, percentile, summarize, type Summary } from './stats.ts';
 import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,12 +56,6 @@ type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 
 function request<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<Ack<T>> {
   return (c as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<Ack<T>> } })

@@ -32,7 +32,7 @@ import { createEngine } from '../server/session/engine.ts';
 import { sessionNamespaces } from '../server/session/observe-session.ts';
 import type { Topology } from '../server/topology/schema.ts';
 import { validateTopology } from '../server/topology/load.ts';
-import { fmtNumber, summarize, type Summary } from './stats.ts';
+import { fmtNumber, percentile, summarize, type Summary } from './stats.ts';
 import type { Figure } from './figure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,12 +56,6 @@ type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 const dist = (xs: readonly number[]) => `p50 ${ms(percentile(xs, 50))} p95 ${ms(percentile(xs, 95))} max ${ms(xs.length ? Math.max(...xs) : NaN)} (n=${xs.length})`;
 
 function request<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<Ack<T>> {

@@ -24,7 +24,8 @@ import { DEFAULT_LIMITS } from '../../server/realtime/limits.ts';
 import { sessionDir } from '../../server/sandbox/paths.ts';
 import { readRecord } from '../../server/sandbox/store.ts';
 import { createEngine } from '../../server/session/engine.ts';
-import { validateTopology } from '../../server/topology/load.ts';
+import { percentile } from '../../bench/stats.ts';
+import { workshopTopology } from '../../bench/workshop.ts';
 import type { Topology } from '../../server/topology/schema.ts';
 import { request, startServer, waitFor, type Client, type Harness } from '../realtime/harness.ts';
 import { ROOT, TEST_STATE_DIR } from './env.ts';
@@ -42,29 +43,6 @@ const PROBE_MS = 300_000;
  */
 const TEST_MS = 1_200_000;
 
-/** n1..n10 on a bridge br0 in the session's host, 10.0.0.0/24 — the same addresses in every session. */
-function workshopTopology(): Topology {
-  const r = validateTopology({
-    version: 1,
-    name: 'workshop isolation: 10 namespaces on a bridge',
-    nodes: [
-      { name: 'br0', kind: 'bridge', in: 'host', addresses: ['10.0.0.1/24'] },
-      ...Array.from({ length: NODES }, (_, i) => ({ name: `n${i + 1}`, kind: 'netns' })),
-    ],
-    links: Array.from({ length: NODES }, (_, i) => ({
-      a: { node: 'br0', ifname: `vb${i + 1}` },
-      b: { node: `n${i + 1}`, ifname: 'eth0', addresses: [`10.0.0.${11 + i}/24`] },
-    })),
-  });
-  if (!r.ok) throw new Error(`the workshop topology is not valid: ${r.errors[0].path}: ${r.errors[0].message}`);
-  return r.value;
-}
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 const dist = (xs: readonly number[]) =>
   `p50 ${percentile(xs, 50).toFixed(0)} ms, p95 ${percentile(xs, 95).toFixed(0)} ms, max ${(xs.length ? Math.max(...xs) : NaN).toFixed(0)} ms (n=${xs.length})`;
 
@@ -128,7 +106,8 @@ interface Attendee {
 }
 
 describe(`workshop isolation: ${SESSIONS} sessions × a ${NODES}-namespace lab over socket.io with the engine proxy`, () => {
-  const topo = workshopTopology();
+  // n1..n10 on a bridge br0 in the session's host, 10.0.0.0/24 — the same addresses in every session.
+  const topo = workshopTopology('workshop isolation: 10 namespaces on a bridge');
   const attendees: Attendee[] = [];
   const clients: Client[] = [];
   const serverLog: string[] = [];
