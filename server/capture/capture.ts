@@ -85,7 +85,7 @@ export interface Capture {
   /** PIDs of its two tcpdumps (writing the pcap, decoding for the display). */
   pids: number[];
   stats(): CaptureStats;
-  /** 'packets' (PacketBatch) every flushMs while there are new ones; 'end' (CaptureStats) once. */
+  /** 'packets' (PacketBatch) every flushMs while there are new ones (early ones on a quiet link); 'end' (CaptureStats) once. */
   on(event: 'packets', fn: (b: PacketBatch) => void): Capture;
   on(event: 'end', fn: (s: CaptureStats) => void): Capture;
   off(event: 'packets' | 'end', fn: (...a: never[]) => void): Capture;
@@ -103,6 +103,13 @@ export class CaptureInputError extends Error {
 }
 
 const DEFAULT_PCAP_MAX = 64 * 1024 * 1024;
+/**
+ * A quiet link's packets are not held for the next flushMs tick: a summary goes out EAGER_MS after it
+ * was read (so a ping's reply, a millisecond behind its request, travels with it), up to EAGER_PER_SEC
+ * such early batches a second; past that (a busy link) the rest wait for the ticks.
+ */
+const EAGER_MS = 2;
+const EAGER_PER_SEC = 25;
 /** tcpdump's packet buffer timeout (fixed in tcpdump): the kernel hands over a part-filled block after it. */
 const BLOCK_TIMEOUT_MS = 1000;
 const FOLLOW_MS = 50;
@@ -153,6 +160,17 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
 
   // At most about ratePerSec KiB of lines a second are read from the display tcpdump (≈ 5 lines per shown one).
   const budgetBytes = Math.max(16 * 1024, Math.round((rate * 1024 * flushMs) / 1000));
+  let eagerTimer: NodeJS.Timeout | undefined;
+  let eagerWindow = { at: 0, n: 0 };
+  let emitNow = () => { /* set below, once batches can be made */ };
+  const eager = () => {
+    if (eagerTimer) return;
+    const now = performance.now();
+    if (now - eagerWindow.at >= 1000) eagerWindow = { at: now, n: 0 };
+    if (eagerWindow.n >= EAGER_PER_SEC) return;
+    eagerWindow.n++;
+    eagerTimer = setTimeout(() => { eagerTimer = undefined; emitNow(); }, EAGER_MS);
+  };
   let display: DisplayProcess;
   try {
     display = await startDisplay(engine, sessionId, node, displayArgv(iface, filter, o.count), {
@@ -163,6 +181,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
         if (!p) return;
         st.shown++;
         queue.push(p);
+        eager();
       },
     });
   } catch (e) {
@@ -223,6 +242,9 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
       const every = shown > 0 ? Math.max(1, Math.round(packets / shown)) : Math.max(1, packets);
       window = { at: now, packets: st.packets, lines: sampler.total, shown: st.shown, every };
     }
+    emitNow();
+  };
+  emitNow = () => {
     if (queue.length === 0 || emitter.listenerCount('packets') === 0) return;
     emitter.emit('packets', batch());
   };
@@ -250,6 +272,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
     const received = /(\d+) packets? received by filter/.exec(display.stderr());
     if (st.pcapCapped && received) st.packets = Math.max(st.packets, Number(received[1]));
     clearInterval(timer);
+    clearTimeout(eagerTimer);
     flush();
     cleanupFile();
     finished = true;

@@ -9,7 +9,8 @@
 //       ack {ok:true, data:{captureId: c.id}}; throws CaptureInputError (a sentence for the user) for a bad
 //       node/interface/filter — the filter is validated, never starts with '-', and goes after `--`.
 //       c.on('packets', (batch) => socket.emit('capture:packets', batch))
-//         batch = {captureId, packets: PacketSummary[], stats, note?}; at most one batch per 100 ms, at most
+//         batch = {captureId, packets: PacketSummary[], stats, note?}; a quiet link's packets within ~2 ms
+//         (up to 25 early batches a second), else one batch per 100 ms; at most
 //         ~200 packets/s (busier links are sampled: note = "12,403 packets, showing 1 in 50"), at most
 //         1 MiB waiting; stats = {packets, shown, sampledOut, dropped, kernelDropped, pcapPackets,
 //         pcapBytes, pcapCapped, running, sampling}. `packets` counts the pcap's records as the writing

@@ -103,6 +103,21 @@ describe('capture', () => {
     }
   });
 
+  it('sends a quiet link\'s packets at once, not at the next batch tick', async () => {
+    // A tick of 10 s: the request and its reply must come long before it, in early batches.
+    const c = await startCapture(engine, id, 'netns1', 'veth1', 'icmp', { flushMs: 10_000 });
+    try {
+      const batches: PacketSummary[][] = [];
+      c.on('packets', (b) => batches.push(b.packets));
+      const t0 = Date.now();
+      expect((await sh(id, 'netns1', ['ping', '-c', '1', '-W', '1', '10.0.0.102'])).code).toBe(0);
+      while (batches.flat().length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      expect(batches.flat().map((p) => /echo (request|reply)/.exec(p.info)?.[0])).toEqual(['echo request', 'echo reply']);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('ends by itself after --count packets on "any" of a node', async () => {
     const c = await startCapture(engine, id, 'netns1', 'any', 'icmp', { count: 2 });
     const batches: PacketSummary[][] = [];
