@@ -145,7 +145,7 @@ const FPING_TIMEOUT_MS = 150; // the baseline's fping wait (matrix() waits 100 m
 
 export async function figureMatrix(ctx: PacketsContext): Promise<void> {
   for (const n of [10, 20]) {
-    const reps = ctx.reps ?? 3;
+    const reps = ctx.reps ?? (ctx.quick ? 2 : 3);
     const m = matrixTopology(n);
     const pairs = n * (n - 1);
     ctx.log(`matrix N=${n} (${pairs} pairs, ${pairs - m.expectedOk} failing by construction: ${m.drop.length} nodes behind INPUT DROP, ${m.noRoute.length} without a route; ${reps} run${reps > 1 ? 's' : ''} each, alternating)`);
@@ -226,7 +226,7 @@ export async function figureMatrix(ctx: PacketsContext): Promise<void> {
 // ---------------------------------------------------------------- 2. probe
 
 export async function figureProbe(ctx: PacketsContext): Promise<void> {
-  const reps = ctx.reps ?? (ctx.quick ? 5 : 11);
+  const reps = ctx.reps ?? (ctx.quick ? 3 : 11);
   const m = matrixTopology(10);
   const from = m.good[0];
   const cases = [
@@ -294,7 +294,7 @@ function tcpdumpCounts(stderr: string): { captured: number; received: number; dr
 }
 
 export async function figureCapture(ctx: PacketsContext): Promise<void> {
-  const seconds = ctx.quick ? 10 : 60;
+  const seconds = ctx.quick ? 5 : 60;
   const star = starAddressing(2);
   const target = star.hosts[1]; // n2
   ctx.log(`capture on host/veth1 (n1's bridge port) during a ${seconds} s \`ping -f\` n1 → n2 (${target}), next to a bare tcpdump on the same interface`);

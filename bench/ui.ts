@@ -459,7 +459,7 @@ async function figureLoad(ctx: UiContext, newContext: NewContext, base: string):
 }
 
 async function figurePan(ctx: UiContext, newContext: NewContext, base: string, file: string): Promise<void> {
-  const reps = ctx.repsFor();
+  const reps = ctx.repsFor(CANVAS_NODES);
   const { log } = ctx;
   log(`frame time while panning (${PAN_MS / 1000} s mouse drag, requestAnimationFrame intervals): ${CANVAS_NODES}-node drawing vs blank canvas (${reps} pans each)`);
   const context = await newContext();

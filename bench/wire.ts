@@ -187,7 +187,7 @@ async function oneRun(ctx: WireContext, c: Client, id: string, pings: number): P
 export async function figureWire(ctx: WireContext): Promise<void> {
   const { log } = ctx;
   const reps = ctx.reps ?? (ctx.quick ? 1 : 3);
-  const pings = 200;
+  const pings = ctx.quick ? 100 : 200;
   const loaded = loadTopology(fs.readFileSync(LAB_FINAL, 'utf8'));
   if (!loaded.ok) throw new Error(`${LAB_FINAL} does not load`);
   log(`capture latency: packet on the wire → socket.io client, lab ${LAB}, ${NODE} ${IFACE} icmp, ping -i ${INTERVAL_S} -c ${pings} ${TARGET} (${reps} run${reps > 1 ? 's' : ''})`);

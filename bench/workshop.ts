@@ -165,6 +165,7 @@ async function followRun(presenter: Client, followers: Client[], topo: Topology)
 export async function figureWorkshop(ctx: WorkshopContext): Promise<void> {
   const { log } = ctx;
   const n = ctx.quick ? 10 : 30;
+  const rounds = ctx.quick ? 3 : PROBE_ROUNDS;
   const followerCount = 30;
   const topo = workshopTopology();
   const loadStart = os.loadavg();
@@ -197,11 +198,11 @@ export async function figureWorkshop(ctx: WorkshopContext): Promise<void> {
     const missingInSolo = ['host', ...Array.from({ length: NODES }, (_, i) => `n${i + 1}`)].filter((x) => !expectedList.includes(x));
     if (missingInSolo.length) throw new Error(`the lone session's status lacks ${missingInSolo.join(', ')}`);
     const soloProbes: number[] = [];
-    for (let r = 0; r < PROBE_ROUNDS; r++) soloProbes.push(await probeOnce(solo));
+    for (let r = 0; r < rounds; r++) soloProbes.push(await probeOnce(solo));
     await must(solo, 'session:destroy', {}, 120_000);
     opened.delete(soloOpen.state.info.id);
     solo.disconnect();
-    log(`  alone: topology:apply ${ms(soloApply)}; probe n1 → n2 ×${PROBE_ROUNDS}: ${dist(soloProbes)}`);
+    log(`  alone: topology:apply ${ms(soloApply)}; probe n1 → n2 ×${rounds}: ${dist(soloProbes)}`);
 
     // ---- memory before: server + clients (this process), the engine child
     await sleep(1500);
@@ -268,15 +269,15 @@ export async function figureWorkshop(ctx: WorkshopContext): Promise<void> {
     if (inodes.has(rootIno)) isolation.push(`${inodes.get(rootIno)} is this process's (the machine's) namespace`);
     log(`  isolation: ${attendees.length - applyErrors.length} sessions × ${expectedList.length} namespaces (${expected}), ${inodes.size} distinct; ${isolation.length === 0 ? 'each status lists only its own namespaces' : `${isolation.length} PROBLEMS: ${isolation.slice(0, 3).join('; ')}`}`);
 
-    // ---- probes: PROBE_ROUNDS rounds, every session at once
+    // ---- probes: the rounds, every session at once
     const probeTimes: number[] = [];
     const probeErrors: string[] = [];
-    for (let r = 0; r < PROBE_ROUNDS; r++) {
+    for (let r = 0; r < rounds; r++) {
       await Promise.all(attendees.filter((a) => !a.applyError).map(async (a) => {
         try { probeTimes.push(await probeOnce(a.c)); } catch (e) { probeErrors.push(`${a.id}: ${(e as Error).message}`); }
       }));
     }
-    log(`  probe n1 → n2, ${PROBE_ROUNDS} rounds × ${n} sessions at once: ${dist(probeTimes)}; errors ${probeErrors.length}${probeErrors.length ? ` (${probeErrors[0]})` : ''}`);
+    log(`  probe n1 → n2, ${rounds} rounds × ${n} sessions at once: ${dist(probeTimes)}; errors ${probeErrors.length}${probeErrors.length ? ` (${probeErrors[0]})` : ''}`);
 
     // ---- follow latency (the N sessions stay open and polled meanwhile, as in a workshop)
     const presenter = await open(url);
@@ -314,9 +315,9 @@ export async function figureWorkshop(ctx: WorkshopContext): Promise<void> {
           + ` isolation: ${isolation.length ? `${isolation.length} PROBLEMS (${isolation[0]})` : `each session's status lists only its own ${expectedList.length} namespaces (${expected})`}, ${inodes.size} distinct namespace inodes; ${load}`,
       },
       {
-        name: `workshop: probe:run n1 → n2 in ${sessionsName} at once (p95, ${PROBE_ROUNDS} rounds)`, unit: 'ms',
+        name: `workshop: probe:run n1 → n2 in ${sessionsName} at once (p95, ${rounds} rounds)`, unit: 'ms',
         value: probeTimes.length ? summarize([percentile(probeTimes, 95)]) : null, failed: probeFailed,
-        baseline: summarize([percentile(soloProbes, 95)]), baselineWhat: `the same probe, ${PROBE_ROUNDS} times in the lone session`,
+        baseline: summarize([percentile(soloProbes, 95)]), baselineWhat: `the same probe, ${rounds} times in the lone session`,
         goal: '0 errors', note: `${dist(probeTimes)}, errors ${probeErrors.length}; alone ${dist(soloProbes)}`,
       },
       {
