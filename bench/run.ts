@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire,workshop] [--reps N] [--readme|--no-readme]
+// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire,workshop] [--reps N] [--readme|--no-readme] [--install-mininet]
 //
 // Every figure next to a baseline measured in the same run, inside nsplay sessions of a bench-only
 // state directory (/run/nsplay-bench) that are destroyed afterwards. The machine's root network
@@ -45,12 +45,14 @@ interface Options {
   reps: number | null;
   readme: boolean;
   sizes: number[];
+  /** apt-get install mininet (for the Mininet comparison) when it is missing. */
+  installMininet: boolean;
 }
 
 const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire', 'workshop'];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, reps: null, readme: false, sizes: [] };
+  const o: Options = { quick: false, only: null, reps: null, readme: false, sizes: [], installMininet: false };
   let readme: boolean | null = null;
   let sizes: number[] | null = null;
   for (let i = 0; i < argv.length; i++) {
@@ -65,9 +67,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--reps') o.reps = Number(value());
     else if (a === '--sizes') sizes = value().split(',').map(Number);
     else if (a === '--readme') readme = true;
+    else if (a === '--install-mininet') o.installMininet = true;
     else if (a === '--no-readme') readme = false;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench [-- --quick] [--only ${FIGURES.join(',')}] [--reps N] [--sizes 10,50] [--readme|--no-readme]\n`);
+      process.stdout.write(`usage: npm run bench [-- --quick] [--only ${FIGURES.join(',')}] [--reps N] [--sizes 10,50] [--readme|--no-readme] [--install-mininet]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -540,18 +543,6 @@ async function figureReapply(): Promise<void> {
   });
 }
 
-function figureMininet(): void {
-  const found = spawnSync('sh', ['-c', 'command -v mn'], { encoding: 'utf8' }).stdout.trim();
-  if (!found) {
-    log('mininet comparison: skipped: mininet not installed');
-    skipped.push('Mininet `single,100` build+teardown: skipped: mininet not installed');
-  } else {
-    // Never run `mn` here: `mn -c` and its error clean-up touch the whole machine (see issue 8).
-    log(`mininet comparison: skipped: mn found at ${found}, but the bench does not run it yet (its clean-up is machine-wide)`);
-    skipped.push('Mininet `single,100` build+teardown: skipped: not run by the bench (mn cleans up machine-wide)');
-  }
-}
-
 async function timeSpawn(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const code = await new Promise<number>((resolve) => {
@@ -775,7 +766,7 @@ async function main(): Promise<number> {
     await guarded('apply', figureApply);
     await guarded('destroy', figureDestroy);
     await guarded('reapply', figureReapply);
-    await guarded('mininet', figureMininet);
+    await guarded('mininet', async () => (await import('./mininet.ts')).figureMininet({ engine, quick: OPTS.quick, reps: OPTS.reps, install: OPTS.installMininet, log, figures, failures, skipped, newSession, teardown }));
     await guarded('cli', figureCli);
     await guarded('lab', figureLab);
     const packets: PacketsContext = { engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, withSession };
