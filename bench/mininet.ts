@@ -28,6 +28,8 @@ export interface MininetContext {
   reps: number | null;
   /** --install-mininet: apt-get install mininet bridge-utils when mininet is missing. */
   install: boolean;
+  /** The figure was asked for by name (--only mininet): it runs in --quick too. */
+  named: boolean;
   log: (line?: string) => void;
   figures: { push(...f: Figure[]): number };
   failures: string[];
@@ -58,6 +60,11 @@ function leftover(pid: number): string | null {
 
 export async function figureMininet(ctx: MininetContext): Promise<void> {
   const { log } = ctx;
+  if (ctx.quick && !ctx.named) {
+    log('mininet comparison: not in --quick (Mininet takes 10–40 s a run here); `--only mininet` or a full run measures it');
+    ctx.skipped.push(`Mininet \`single,${N}\` build+teardown: not in --quick (\`npm run bench -- --only mininet\` runs it)`);
+    return;
+  }
   if (!mininetInstalled() && ctx.install) {
     log('mininet comparison: installing Debian\'s mininet and bridge-utils (apt-get install --no-install-recommends)…');
     const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'mininet', 'bridge-utils'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });

@@ -766,7 +766,7 @@ async function main(): Promise<number> {
     await guarded('apply', figureApply);
     await guarded('destroy', figureDestroy);
     await guarded('reapply', figureReapply);
-    await guarded('mininet', async () => (await import('./mininet.ts')).figureMininet({ engine, quick: OPTS.quick, reps: OPTS.reps, install: OPTS.installMininet, log, figures, failures, skipped, newSession, teardown }));
+    await guarded('mininet', async () => (await import('./mininet.ts')).figureMininet({ engine, quick: OPTS.quick, reps: OPTS.reps, install: OPTS.installMininet, named: OPTS.only?.has('mininet') ?? false, log, figures, failures, skipped, newSession, teardown }));
     await guarded('cli', figureCli);
     await guarded('lab', figureLab);
     const packets: PacketsContext = { engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, withSession };
