@@ -135,7 +135,7 @@ export function createEngine(o: EngineOptions = {}): SessionEngine {
 
     async destroy(id) {
       if (!isSessionId(id)) throw new SessionNotFound(id);
-      await withSessionLock(id, root, () => kernel.run(() => destroySandbox(id, runtimeFor, root)));
+      await withSessionLock(id, root, () => kernel.run(() => destroySandbox(id, runtimeFor, root), { urgent: true }));
     },
 
     async apply(id, topology, onStep) {

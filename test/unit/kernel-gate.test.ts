@@ -27,6 +27,25 @@ describe('kernel job gate', () => {
     expect(gate.load()).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('lets an urgent job (a destroy) go before the jobs waiting, after earlier urgent ones', async () => {
+    const gate = createGate(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const first = gate.run(() => new Promise<void>((r) => { release = r; }).then(() => { order.push('running'); }));
+    const jobs = [
+      gate.run(async () => { order.push('build a'); }),
+      gate.run(async () => { order.push('build b'); }),
+      gate.run(async () => { order.push('destroy x'); }, { urgent: true }),
+      gate.run(async () => { order.push('build c'); }),
+      gate.run(async () => { order.push('destroy y'); }, { urgent: true }),
+    ];
+    expect(gate.load()).toEqual({ running: 1, waiting: 5 });
+    release();
+    await Promise.all([first, ...jobs]);
+    expect(order).toEqual(['running', 'destroy x', 'destroy y', 'build a', 'build b', 'build c']);
+    expect(gate.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('refuses a width that would never run anything', () => {
     expect(() => createGate(0)).toThrow(/positive integer/);
     expect(() => createGate(1.5)).toThrow(/positive integer/);
