@@ -18,6 +18,7 @@ import type { Topology } from '../server/topology/schema.ts';
 import { starAddressing, starTopology } from './star.ts';
 import { fmtNumber, fmtSummary, summarize, type Summary } from './stats.ts';
 import type { Figure } from './figure.ts';
+import { neighRefusal, readNeighTable } from '../server/probe/neigh-table.ts';
 
 export type BenchFigure = Figure;
 
@@ -31,6 +32,8 @@ export interface PacketsContext {
   log: (line?: string) => void;
   figures: { push(...f: BenchFigure[]): number };
   failures: string[];
+  /** Figures not measured, with why. */
+  skipped: string[];
   /** A fresh bench session, destroyed (and waited for) after fn. */
   withSession: <T>(fn: (id: string) => Promise<T>) => Promise<T>;
 }
@@ -144,8 +147,17 @@ const tally = (xs: string[]) => {
 const FPING_TIMEOUT_MS = 150; // the baseline's fping wait (matrix() waits 100 ms by default)
 
 export async function figureMatrix(ctx: PacketsContext): Promise<void> {
-  for (const n of [10, 20]) {
+  // Issue 8's goal is for 50 nodes (2,450 pairs); --quick measures 10 and 20.
+  for (const n of ctx.quick ? [10, 20] : [10, 20, 50]) {
     const reps = ctx.reps ?? (ctx.quick ? 2 : 3);
+    // Past ~28 nodes on one link an all-pairs matrix would fill the machine's neighbour table (1,024
+    // entries by default): nsplay refuses it (server/probe/neigh-table.ts), and so the bench does not try.
+    const refusal = neighRefusal(readNeighTable(), n * (n - 1), n);
+    if (refusal) {
+      ctx.log(`matrix N=${n}: skipped: nsplay refuses it here: ${refusal}`);
+      ctx.skipped.push(`matrix ${n} nodes: skipped: ${refusal}`);
+      continue;
+    }
     const m = matrixTopology(n);
     const pairs = n * (n - 1);
     ctx.log(`matrix N=${n} (${pairs} pairs, ${pairs - m.expectedOk} failing by construction: ${m.drop.length} nodes behind INPUT DROP, ${m.noRoute.length} without a route; ${reps} run${reps > 1 ? 's' : ''} each, alternating)`);
@@ -210,13 +222,13 @@ export async function figureMatrix(ctx: PacketsContext): Promise<void> {
         name: `matrix ${n} nodes (${pairs} pairs, ${pairs - m.expectedOk} failing)`, unit: 'ms', value: summarize(mine), baseline: summarize(base),
         failed: wrong.length ? `${wrong.length} run(s) with the wrong ok/fail table` : undefined,
         baselineWhat: `one \`fping ${fpingArgv(['ADDR…'], FPING_TIMEOUT_MS).slice(1).join(' ')}\` per source namespace over the other N-1 addresses (the same flags as matrix()), all N at once, via \`nsenter --net\`: the ok/fail table only, no reasons`,
-        goal: '–',
+        goal: n === 50 ? 'reasons for ≤ 10 failing pairs within 3 s' : '–',
         note: `time to the ok/fail table (onCells) ${fmtSummary(summarize(tables))}; with kernel-confirmed reasons for up to 10 failing pairs (one per distinct reason and hop); last run: observe + walks ${ms(lastMs.total - lastMs.ping - lastMs.detail)}, fping ${ms(lastMs.ping)}, ${confirmed} failing pairs kernel-confirmed in ${ms(lastMs.detail)}; reasons ${reasons}; one fping from one namespace alone ${fmtSummary(summarize(single))}`,
       });
       ctx.figures.push({
         name: `matrix ${n} nodes, as the page asks (route-walk reasons)`, unit: 'ms', value: summarize(page), baseline: summarize(base),
         baselineWhat: 'the same fping baseline as the row above',
-        goal: n === 20 ? '< 1 s for 20 nodes' : '< 1 s',
+        goal: n === 50 ? '≤ 500 ms (issue 8: ok/fail for 50 nodes)' : n === 20 ? '< 1 s for 20 nodes' : '< 1 s',
         note: 'matrix(…, {detail: 0}): every pair pinged by fping, failing pairs explained by the route walk over one observation (evidence "walk"); clicking a red cell in the page runs a full kernel-confirmed probe of that pair',
       });
     });

@@ -769,7 +769,7 @@ async function main(): Promise<number> {
     await guarded('mininet', async () => (await import('./mininet.ts')).figureMininet({ engine, quick: OPTS.quick, reps: OPTS.reps, install: OPTS.installMininet, named: OPTS.only?.has('mininet') ?? false, log, figures, failures, skipped, newSession, teardown }));
     await guarded('cli', figureCli);
     await guarded('lab', figureLab);
-    const packets: PacketsContext = { engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, withSession };
+    const packets: PacketsContext = { engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, skipped, withSession };
     await guarded('matrix', () => figureMatrix(packets));
     await guarded('probe', () => figureProbe(packets));
     await guarded('capture', () => figureCapture(packets));

@@ -16,6 +16,7 @@ import { parseOptions } from './realtime/options.ts';
 import { describeLimits, readLimits } from './realtime/limits.ts';
 import { DEFAULT_PROFILE, loadLab, loadProfile } from './labs/catalog.ts';
 import type { Topology } from './topology/schema.ts';
+import { neighStartNote, readNeighTable } from './probe/neigh-table.ts';
 
 // Only literal loopback addresses: a DNS name that merely starts with "127." gets a token like any other host.
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
@@ -71,6 +72,8 @@ async function main() {
     if (viewerToken) console.log(`  viewers:    ${base}?token=${viewerToken}   (follow only)`);
   }
   console.log(`[nsplay] ${describeLimits(limits)}`);
+  const neigh = neighStartNote(readNeighTable());
+  if (neigh) console.log(`[nsplay] note: ${neigh}`);
 
   // A stalled event loop stalls every page's socket (ping timeouts): say so when it happens.
   let tick = Date.now();

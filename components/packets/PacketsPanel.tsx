@@ -78,6 +78,7 @@ export default function PacketsPanel({ packets, nodes, status, withToken, onClos
             </button>
             {packets.matrix && <span className="muted text-xs">{packets.matrix.cells.filter((c) => c.ok).length}/{packets.matrix.cells.length} pairs reach · {Math.round(packets.matrix.ms.total)} ms · click a cell to probe it</span>}
           </div>
+          {packets.matrix?.note && <p className="mt-1 text-xs" style={{ color: 'var(--warn)' }} data-testid="matrix-note">{packets.matrix.note}</p>}
           {packets.matrix && <MatrixTable m={packets.matrix} onCell={(from, address) => void packets.runProbe(from, address)} />}
         </section>
 

@@ -18,6 +18,7 @@ import { checkNodeName } from '../topology/names.ts';
 import type { MatrixCell, MatrixResult } from './types.ts';
 import { decide } from './verdict.ts';
 import { walkFlow, type WalkResult } from './walk.ts';
+import { matrixNeighNeed, neighFullNote, neighRefusal, readNeighTable, type NeighTable } from './neigh-table.ts';
 
 export interface MatrixOptions {
   /**
@@ -49,6 +50,7 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
   const timeoutMs = opts.timeoutMs ?? 100;
   let chosen: string[] = [];
   const targets = new Map<string, Map<string, string>>(); // from → (to → address)
+  let neighBefore: NeighTable | null = null;
   const read = await readThenRun(engine, id, {
     ...(nodes && nodes.length > 0 ? { names: [...new Set(nodes)] } : { channels: MAX_NODES + 1 }),
     flags: { batch: true, iptables: true, sysctls: true }, sysctlKeys: SYSCTLS, run: fpingArgv([], timeoutMs), timeoutMs: 20_000,
@@ -65,9 +67,17 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
       targets.set(from, row);
       words.set(from, [...new Set(row.values())]);
     }
+    // The machine's neighbour table must hold what these pings add, with room to spare (neigh-table.ts).
+    neighBefore = readNeighTable();
+    const pairs = [...targets].flatMap(([from, row]) => [...row.values()].map((address) => ({ from, address })));
+    const refusal = neighRefusal(neighBefore, matrixNeighNeed(topo, pairs), chosen.length);
+    if (refusal) throw new ProbeInputError(refusal);
     return words;
   });
   const view = viewOf(mergeStates(read.parts)); // with the iptables the chosen nodes read after their fping
+  const neighAfter = readNeighTable();
+  const neighFull = neighBefore !== null && neighAfter !== null && neighAfter.fulls > (neighBefore as NeighTable).fulls;
+  let untestable = 0;
   const results = new Map<string, Map<string, FpingResult>>();
   for (const [from, out] of read.outputs) results.set(from, parseFping(out));
   const walkStarted = performance.now();
@@ -87,6 +97,13 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
         if (w.hop) cell.hop = w.hop;
         cell.detail = w.ok ? 'the route walk sees no problem; the kernel did not answer' : w.detail;
         cell.evidence = 'walk';
+        if (w.ok && neighFull) {
+          // Dropped for want of a neighbour entry, not by the drawing: not a finding, and not worth a trace.
+          cell.reason = 'neigh-table-full';
+          cell.detail = 'the kernel\'s neighbour table was full while the matrix pinged: this pair could not be tested';
+          walks.delete(cell);
+          untestable++;
+        }
       }
       cells.push(cell);
     }
@@ -119,7 +136,9 @@ export async function matrix(engine: Engine, id: string, nodes?: string[], opts:
   }
   const now = performance.now();
   const r = Math.round;
-  return { nodes: chosen, cells, ms: { total: r(now - started), read: r(read.readMs), ping: r(read.runMs), walk: r(walkMs), detail: r(now - detailStarted) } };
+  const result: MatrixResult = { nodes: chosen, cells, ms: { total: r(now - started), read: r(read.readMs), ping: r(read.runMs), walk: r(walkMs), detail: r(now - detailStarted) } };
+  if (untestable > 0) result.note = neighFullNote(neighAfter, untestable);
+  return result;
 }
 
 /** The nodes asked for (each once), or every node with an address; checked against the session. */

@@ -3,6 +3,8 @@
 export const REASONS = [
   'no-route', 'arp-failed', 'forward-drop', 'input-drop', 'output-drop', 'no-return-path',
   'ip-forward-off', 'link-down', 'port-closed', 'timeout',
+  // a matrix only: the machine-wide neighbour table was full, the pair could not be tested (neigh-table.ts)
+  'neigh-table-full',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -84,4 +86,6 @@ export interface MatrixResult {
   cells: MatrixCell[];
   /** Wall times: total; reading every namespace; the fping phase (iptables read after each fping); the route walks; the kernel-confirmed detail. */
   ms: { total: number; read?: number; ping: number; walk?: number; detail: number };
+  /** Something the reader must know about the whole table (the neighbour table was full while it pinged). */
+  note?: string;
 }

@@ -3,6 +3,7 @@
 // 10 of them. Timings are printed (figures, not assertions); nothing is left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrix } from '../../server/probe/index.ts';
+import { readNeighTable } from '../../server/probe/neigh-table.ts';
 import { createEngine } from '../../server/session/engine.ts';
 import type { Topology } from '../../server/topology/schema.ts';
 import { footprint, newProcesses } from '../fixtures/probe/harness.ts';
@@ -76,4 +77,34 @@ describe('matrix', () => {
   it('refuses unknown nodes', async () => {
     await expect(matrix(engine, id, ['ns01', 'nosuch'])).rejects.toThrow(/no node 'nosuch'/);
   }, 60_000);
+});
+
+// The kernel's neighbour table is one for the whole machine (1,024 entries by default): an all-pairs
+// matrix of 40 namespaces on one bridge would add 1,560 entries, fill it and starve the machine's own
+// network. It is refused, with the numbers, before a single ping (the table does not grow).
+describe('matrix and the machine-wide neighbour table', () => {
+  const N = 40;
+  const table = readNeighTable();
+  const fits = !table || table.limit === null || N * (N - 1) <= table.limit * 0.75;
+  let id = '';
+  beforeAll(async () => {
+    if (fits) return;
+    id = (await engine.create({ owner: 'test' })).id;
+    const r = await engine.apply(id, twoBridges(N, 0));
+    expect(r.error?.stderr ?? '').toBe('');
+  }, 180_000);
+  afterAll(async () => { if (id) await engine.destroy(id); });
+
+  it.skipIf(fits)(`a ${N}-node matrix that would fill it is refused before any ping`, async () => {
+    const nodes = Array.from({ length: N }, (_, i) => name(i + 1));
+    const before = readNeighTable()!;
+    await expect(matrix(engine, id, nodes)).rejects.toThrow(/would add up to 1,560 neighbour \(ARP\) entries.*holds 1,024 for the whole machine|would add up to 1,560 neighbour/s);
+    const after = readNeighTable()!;
+    expect(after.fulls).toBe(before.fulls);
+    expect(after.entries - before.entries).toBeLessThan(100); // no fping ran (other sessions may add a few)
+    // fewer nodes of the same session still work
+    const m = await matrix(engine, id, nodes.slice(0, 10), { detail: 0 });
+    expect(m.cells.filter((c) => c.ok)).toHaveLength(90);
+    expect(m.note).toBeUndefined();
+  }, 120_000);
 });
