@@ -42,6 +42,7 @@ export function formatMatrix(m: MatrixResult): string {
   const failing = m.cells.filter((c) => !c.ok);
   const ok = m.cells.length - failing.length;
   lines.push('', `${ok}/${m.cells.length} pairs reachable (${m.ms.total} ms; fping ${m.ms.ping} ms)`);
+  if (m.note) lines.push(`note: ${m.note}`);
   for (const c of failing) {
     const at = c.hop ? ` at ${c.hop.node}${c.hop.interface ? ` ${c.hop.interface}` : ''}` : '';
     lines.push(`  ✗ ${c.from} → ${c.to} (${c.address}): ${c.reason}${at}${c.evidence === 'kernel' ? '' : ' [route walk]'} — ${c.detail ?? ''}`);
