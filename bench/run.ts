@@ -76,7 +76,7 @@ function parseArgs(argv: string[]): Options {
   }
   for (const f of o.only ?? []) if (!FIGURES.includes(f)) throw new Error(`--only: unknown figure '${f}' (${FIGURES.join(', ')})`);
   if (o.reps !== null && !(Number.isInteger(o.reps) && o.reps >= 1)) throw new Error('--reps needs a whole number ≥ 1');
-  o.sizes = sizes ?? (o.quick ? [10, 50, 100] : [10, 50, 100, 250]);
+  o.sizes = sizes ?? (o.quick ? [10, 100] : [10, 50, 100, 250]);
   if (o.sizes.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 1000))) throw new Error('--sizes: whole numbers 1..1000');
   // The README holds a full run's figures; a quick or partial run does not overwrite them unless asked.
   o.readme = readme ?? (!o.quick && o.only === null && o.reps === null && sizes === null);
