@@ -1,6 +1,6 @@
 // Workshop figures (issues 6 and 8): what a room of attendees costs one nsplay server.
 //
-//  1. N sessions (30; 10 in --quick) each applying a 10-namespace lab on a bridge at once, over
+//  1. N sessions (30; 6 in --quick) each applying a 10-namespace lab on a bridge at once, over
 //     socket.io as pages do ('session:open' without a lab, then 'topology:apply'): p50/p95/max apply
 //     time and errors, against ONE session applying the same drawing alone in the same run; then 5
 //     rounds of 'probe:run' n1 → n2 in every session at once, against the same probes alone.
@@ -164,7 +164,7 @@ async function followRun(presenter: Client, followers: Client[], topo: Topology)
 
 export async function figureWorkshop(ctx: WorkshopContext): Promise<void> {
   const { log } = ctx;
-  const n = ctx.quick ? 10 : 30;
+  const n = ctx.quick ? 6 : 30;
   const rounds = ctx.quick ? 3 : PROBE_ROUNDS;
   const followerCount = 30;
   const topo = workshopTopology();
