@@ -57,7 +57,12 @@ export function phaseOf(step: Step): number {
   }
 }
 
-/** Splits steps into phases (keeping plan order inside each) and each phase into per-node groups. */
+/**
+ * Splits steps into phases (keeping plan order inside each) and each phase into per-node groups.
+ * Consecutive phases that are each one group on the same node become one group: the phase barrier only
+ * orders nodes against each other, so `netns add ×N` and the veths born into them go out as one
+ * `ip -batch` in host, not two.
+ */
 export function phasedGroups(steps: Step[]): Step[][][] {
   const phases: Map<string, Step[]>[] = [];
   for (const s of steps) {
@@ -66,7 +71,14 @@ export function phasedGroups(steps: Step[]): Step[][][] {
     const byNode = phases[p];
     byNode.set(s.node, [...(byNode.get(s.node) ?? []), s]);
   }
-  return phases.filter(Boolean).map((m) => [...m.values()]);
+  const out: Step[][][] = [];
+  for (const m of phases.filter(Boolean)) {
+    const groups = [...m.values()];
+    const last = out[out.length - 1];
+    if (last && last.length === 1 && groups.length === 1 && last[0][0].node === groups[0][0].node) last[0] = [...last[0], ...groups[0]];
+    else out.push(groups);
+  }
+  return out;
 }
 
 /**
