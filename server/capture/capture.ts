@@ -106,7 +106,8 @@ const DEFAULT_PCAP_MAX = 64 * 1024 * 1024;
 /**
  * A quiet link's packets are not held for the next flushMs tick: a summary goes out EAGER_MS after it
  * was read (so a ping's reply, a millisecond behind its request, travels with it), up to EAGER_PER_SEC
- * such early batches a second; past that (a busy link) the rest wait for the ticks.
+ * such early batches a second, and only while the link is quiet (≤ 2 × EAGER_PER_SEC lines so far this
+ * second): a flood waits for the ticks, sampled, as before.
  */
 const EAGER_MS = 2;
 const EAGER_PER_SEC = 25;
@@ -165,6 +166,7 @@ export async function startCapture(engine: Engine, sessionId: string, node: stri
   let emitNow = () => { /* set below, once batches can be made */ };
   const eager = () => {
     if (eagerTimer) return;
+    if (sampler.total - window.lines > 2 * EAGER_PER_SEC) return; // a busy link this second: the ticks will do
     const now = performance.now();
     if (now - eagerWindow.at >= 1000) eagerWindow = { at: now, n: 0 };
     if (eagerWindow.n >= EAGER_PER_SEC) return;
