@@ -2,6 +2,7 @@
 // The page: start screen, then the playground (toolbar, palette, canvas, inspector, terminals,
 // commands). It owns the Topology document and its undo stack; the server owns the session.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import dynamic from 'next/dynamic';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { stringify as toYaml } from 'yaml';
 import { addNode, emptyTopology, proposeName, removeMany, setLayout } from '@/lib/commands';
@@ -12,7 +13,6 @@ import { autoLayout } from '@/lib/layout';
 import { deriveLive } from '@/lib/live';
 import { canvasMap } from '@/lib/packet-route';
 import { downloadText } from '@/lib/download';
-import { exportCanvas } from '@/lib/export-image';
 import { connectSocket, request, type PageSocket } from '@/lib/socket';
 import { coerceDocument, readStored, writeStored } from '@/lib/stored';
 import { drawingLink, viewOf } from '@/lib/view';
@@ -26,12 +26,14 @@ import Palette from './Palette';
 import StartScreen from './StartScreen';
 import TerminalDock, { TerminalHub, type TermTab } from './TerminalDock';
 import LabPanel from './LabPanel';
-import FollowView from './FollowView';
-import RosterPanel from './RosterPanel';
 import type { DemoStatus, FollowInfo, Role } from '@/server/realtime/contract';
-import PacketsPanel from './packets/PacketsPanel';
 import { usePackets } from './packets/usePackets';
 import Toolbar, { ThemeToggle } from './Toolbar';
+
+// Shown only on demand: loaded when first shown, so the start screen does not wait for them.
+const FollowView = dynamic(() => import('./FollowView'), { ssr: false });
+const RosterPanel = dynamic(() => import('./RosterPanel'), { ssr: false });
+const PacketsPanel = dynamic(() => import('./packets/PacketsPanel'), { ssr: false });
 
 interface SessionRef { token: string; id: string; lab?: string; source?: string }
 
@@ -413,8 +415,10 @@ function PlaygroundInner() {
   }, [edit, fitSoon, sandbox, showToast]);
 
   const exportImage = useCallback(async (format: 'png' | 'svg') => {
-    try { await exportCanvas(rf.getNodes(), format, (doc.name ?? session?.lab ?? 'nsplay').replace(/[^A-Za-z0-9_.-]+/g, '-')); }
-    catch (e) { showToast({ kind: 'error', text: `export: ${(e as Error).message}` }); }
+    try {
+      const { exportCanvas } = await import('@/lib/export-image'); // html-to-image, only when exporting
+      await exportCanvas(rf.getNodes(), format, (doc.name ?? session?.lab ?? 'nsplay').replace(/[^A-Za-z0-9_.-]+/g, '-'));
+    } catch (e) { showToast({ kind: 'error', text: `export: ${(e as Error).message}` }); }
   }, [doc.name, rf, session?.lab, showToast]);
 
   // In a lab the commands build the topology from a terminal: keep what the kernel grew in view.

@@ -1,9 +1,8 @@
 'use client';
 // The terminal dock: one tab per shell (xterm.js over socket.io to a node-pty on the server).
 // The page acks what xterm has written, which is what the server's flow control waits for.
-import { useEffect, useRef } from 'react';
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
+import { useEffect } from 'react';
+import dynamic from 'next/dynamic';
 import type { PageSocket } from '@/lib/socket';
 import { Icon } from './icons';
 
@@ -38,70 +37,9 @@ export class TerminalHub {
   forget(id: number) { this.sinks.delete(id); this.early.delete(id); }
 }
 
-const THEMES = {
-  dark: { background: '#0b0f14', foreground: '#d8e1ea', cursor: '#7dd3fc', selectionBackground: '#33415580' },
-  light: { background: '#fbfbfc', foreground: '#1b1f24', cursor: '#2563eb', selectionBackground: '#93c5fd80', black: '#1b1f24', white: '#8b98a8', brightWhite: '#5f6b7a' },
-};
-
-function TerminalView({ socket, hub, tab, active, dark }: { socket: PageSocket; hub: TerminalHub; tab: TermTab; active: boolean; dark: boolean }) {
-  const el = useRef<HTMLDivElement>(null);
-  const term = useRef<Terminal | null>(null);
-  const fit = useRef<FitAddon | null>(null);
-
-  useEffect(() => {
-    const t = new Terminal({
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace', fontSize: 13, cursorBlink: true, scrollback: 5000,
-      theme: dark ? THEMES.dark : THEMES.light, allowProposedApi: false,
-    });
-    const f = new FitAddon();
-    t.loadAddon(f);
-    t.open(el.current!);
-    term.current = t;
-    fit.current = f;
-    let last = '';
-    const resize = () => {
-      if (!el.current || el.current.offsetParent === null) return; // hidden tab
-      try { f.fit(); } catch { return; }
-      const size = `${t.cols}x${t.rows}`;
-      if (size !== last && t.cols > 0 && t.rows > 0) {
-        last = size;
-        socket.emit('term:resize', { id: tab.id, cols: Math.min(500, t.cols), rows: Math.min(500, t.rows) });
-      }
-    };
-    resize();
-    const detach = hub.attach(tab.id, (data, done) => t.write(data, done));
-    const input = t.onData((data) => socket.emit('term:input', { id: tab.id, data }));
-    const onExit = (p: { id: number; code: number }) => { if (p.id === tab.id) t.write(`\r\n\x1b[2m[shell exited with code ${p.code}]\x1b[0m\r\n`); };
-    let droppedShown = 0;
-    const onDropped = (p: { id: number; bytes: number }) => {
-      if (p.id !== tab.id || Date.now() - droppedShown < 2000) return;
-      droppedShown = Date.now();
-      t.write(`\r\n\x1b[33m[output too fast: ${p.bytes} bytes dropped]\x1b[0m\r\n`);
-    };
-    socket.on('term:exit', onExit);
-    socket.on('term:dropped', onDropped);
-    const ro = new ResizeObserver(() => resize());
-    ro.observe(el.current!);
-    return () => {
-      ro.disconnect();
-      detach();
-      input.dispose();
-      socket.off('term:exit', onExit);
-      socket.off('term:dropped', onDropped);
-      t.dispose();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [tab.id]);
-
-  useEffect(() => { if (term.current) term.current.options.theme = dark ? THEMES.dark : THEMES.light; }, [dark]);
-  useEffect(() => {
-    if (!active) return;
-    requestAnimationFrame(() => { try { fit.current?.fit(); } catch { /* hidden */ } term.current?.focus(); });
-  }, [active]);
-
-  return <div ref={el} className="absolute inset-0" style={{ display: active ? 'block' : 'none', background: dark ? THEMES.dark.background : THEMES.light.background }}
-    data-testid={`terminal-${tab.node}`} data-term-id={tab.id} />;
-}
+// xterm is loaded with the first terminal (and fetched in the background once the dock is shown).
+const loadTerminalView = () => import('./TerminalView');
+const TerminalView = dynamic(loadTerminalView, { ssr: false });
 
 interface DockProps {
   socket: PageSocket | null;
@@ -116,6 +54,10 @@ interface DockProps {
 }
 
 export default function TerminalDock({ socket, hub, tabs, active, onActivate, onClose, onOpen, nodes, dark }: DockProps) {
+  useEffect(() => {
+    const t = setTimeout(() => { void loadTerminalView(); }, 1500);
+    return () => clearTimeout(t);
+  }, []);
   return (
     <section className="panel flex min-h-0 min-w-0 flex-1 flex-col" data-testid="terminal-dock">
       <div className="flex h-9 flex-none items-center gap-1 overflow-x-auto border-b px-2" style={{ borderColor: 'var(--border)' }}>

@@ -184,8 +184,9 @@ export default function Canvas({ doc, view, live, problems, selection, onSelect,
           minZoom={0.15}
           maxZoom={2.5}
           proOptions={{ hideAttribution: true }}
-          // Big drawings (a 200-namespace star): draw only what is in view, or every pan frame redraws them all.
-          onlyRenderVisibleElements={nodes.length > 80}
+          // Not onlyRenderVisibleElements: with it, panning a 200-node drawing re-rendered the node and edge
+          // lists every frame and mounted/unmounted nodes at the edges of the view (slower, not faster); the
+          // pan's cost is painting, which globals.css keeps off the nodes while the pane is dragged.
         >
           <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />
           <Controls showInteractive={false} position="bottom-left" />

@@ -16,24 +16,22 @@ export const CanvasActionsContext = createContext<CanvasActions>({ adopt() {}, o
 
 const POS: Record<Side, Position> = { top: Position.Top, right: Position.Right, bottom: Position.Bottom, left: Position.Left };
 
-// The port square sits centred on the border; its label points away from the box.
+// The port square sits centred on the border; its label points away from the box. Placed with
+// offsets and negative margins, not transforms: every transform is a paint property node, and a
+// 200-namespace star's 400 ports made each pan frame's layerization twice as slow.
 function portStyle(f: Iface): CSSProperties {
   const pct = `${(f.offset * 100).toFixed(1)}%`;
+  const rest = `${(100 - f.offset * 100).toFixed(1)}%`;
   switch (f.side) {
     case 'top': return f.flip
-      ? { left: pct, bottom: '100%', transform: 'translate(calc(-100% + 6px), 6px)', flexDirection: 'row-reverse' }
-      : { left: pct, bottom: '100%', transform: 'translate(-6px, 6px)', flexDirection: 'row' };
+      ? { right: rest, bottom: '100%', marginRight: -6, marginBottom: -6, flexDirection: 'row-reverse' }
+      : { left: pct, bottom: '100%', marginLeft: -6, marginBottom: -6, flexDirection: 'row' };
     case 'bottom': return f.flip
-      ? { left: pct, top: '100%', transform: 'translate(calc(-100% + 6px), -6px)', flexDirection: 'row-reverse' }
-      : { left: pct, top: '100%', transform: 'translate(-6px, -6px)', flexDirection: 'row' };
-    case 'left': return { top: pct, right: '100%', transform: 'translate(6px, -6px)', flexDirection: 'row-reverse' };
-    case 'right': return { top: pct, left: '100%', transform: 'translate(-6px, -6px)', flexDirection: 'row' };
+      ? { right: rest, top: '100%', marginRight: -6, marginTop: -6, flexDirection: 'row-reverse' }
+      : { left: pct, top: '100%', marginLeft: -6, marginTop: -6, flexDirection: 'row' };
+    case 'left': return { top: pct, right: '100%', marginRight: -6, marginTop: -6, flexDirection: 'row-reverse' };
+    case 'right': return { top: pct, left: '100%', marginLeft: -6, marginTop: -6, flexDirection: 'row' };
   }
-}
-
-function handleStyle(f: Iface): CSSProperties {
-  const pct = `${(f.offset * 100).toFixed(1)}%`;
-  return f.side === 'top' || f.side === 'bottom' ? { left: pct } : { top: pct };
 }
 
 /** The node's interfaces, each a port on the border with its name and address. */
@@ -50,12 +48,11 @@ function Ports({ ifaces, extra }: { ifaces: Iface[]; extra?: { ifname: string; a
         const state = f.observed ? (f.observed.operUp ? 'up' : 'down') : '';
         const label = f.addresses.length ? `${f.ifname} ${f.addresses[0]}` : f.ifname;
         return (
-          <div key={f.handle}>
-            <Handle type="source" id={f.handle} position={POS[f.side]} className="if-handle" style={handleStyle(f)} isConnectable={false} />
-            <div className="iface" style={portStyle(f)} data-testid={`port-${f.ifname}`} data-state={state || 'planned'}>
-              <span className={`port ${state}`} />
-              <span className="label">{label}</span>
-            </div>
+          // The handle (where the cable ends) is the port square itself, in the label's flow: one
+          // positioned box per port instead of two keeps big drawings cheap to pan.
+          <div key={f.handle} className="iface" style={portStyle(f)} data-testid={`port-${f.ifname}`} data-state={state || 'planned'}>
+            <Handle type="source" id={f.handle} position={POS[f.side]} className={`if-handle port ${state}`} isConnectable={false} />
+            <span className="label">{label}</span>
           </div>
         );
       })}
