@@ -733,6 +733,14 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** --quick leaves out the slowest end-to-end figures unless asked for by name (--only ui,workshop). */
+function heavyInQuick(name: string, what: string): boolean {
+  if (!OPTS.quick || OPTS.only?.has(name)) return false;
+  log(`${name}: not in --quick: ${what}; \`npm run bench -- --quick --only ${name}\` or a full run measures it`);
+  skipped.push(`${what}: not in --quick (\`--only ${name}\` runs it)`);
+  return true;
+}
+
 async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
     log('npm run bench needs root: it builds namespaces in nsplay sessions (the machine\'s own network is not touched).');
@@ -773,10 +781,10 @@ async function main(): Promise<number> {
     await guarded('matrix', () => figureMatrix(packets));
     await guarded('probe', () => figureProbe(packets));
     await guarded('capture', () => figureCapture(packets));
-    await guarded('ui', async () => (await import('./ui.ts')).figureUi({ log, figures, skipped, failures, repsFor }));
+    await guarded('ui', async () => (heavyInQuick('ui', 'the UI figures (a server, Chromium, ~60 s)') ? undefined : (await import('./ui.ts')).figureUi({ log, figures, skipped, failures, repsFor })));
     await guarded('labs', async () => (await import('./labs.ts')).figureLabs({ engine, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, newSession, teardown, labs: OPTS.quick ? ['03-bridge'] : undefined }));
     await guarded('wire', async () => (await import('./wire.ts')).figureWire({ engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures }));
-    await guarded('workshop', async () => (await import('./workshop.ts')).figureWorkshop({ quick: OPTS.quick, log, figures, failures }));
+    await guarded('workshop', async () => (heavyInQuick('workshop', 'the workshop figures (a room of sessions at once, ~40 s)') ? undefined : (await import('./workshop.ts')).figureWorkshop({ quick: OPTS.quick, log, figures, failures })));
   } finally {
     await cleanupAll();
   }
