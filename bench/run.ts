@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire,workshop] [--reps N] [--readme|--no-readme] [--install-mininet]
+// npm run bench [-- --quick] [--only apply,destroy,reapply,mininet,cli,lab,matrix,probe,capture,ui,labs,wire,echo,workshop] [--reps N] [--readme|--no-readme] [--install-mininet]
 //
 // Every figure next to a baseline measured in the same run, inside nsplay sessions of a bench-only
 // state directory (/run/nsplay-bench) that are destroyed afterwards. The machine's root network
@@ -49,7 +49,7 @@ interface Options {
   installMininet: boolean;
 }
 
-const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire', 'workshop'];
+const FIGURES = ['apply', 'destroy', 'reapply', 'mininet', 'cli', 'lab', 'matrix', 'probe', 'capture', 'ui', 'labs', 'wire', 'echo', 'workshop'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { quick: false, only: null, reps: null, readme: false, sizes: [], installMininet: false };
@@ -784,6 +784,7 @@ async function main(): Promise<number> {
     await guarded('ui', async () => (heavyInQuick('ui', 'the UI figures (a server, Chromium, ~60 s)') ? undefined : (await import('./ui.ts')).figureUi({ log, figures, skipped, failures, repsFor })));
     await guarded('labs', async () => (await import('./labs.ts')).figureLabs({ engine, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures, newSession, teardown, labs: OPTS.quick ? ['03-bridge'] : undefined }));
     await guarded('wire', async () => (await import('./wire.ts')).figureWire({ engine, stateDir: STATE_DIR, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures }));
+    await guarded('echo', async () => (await import('./echo.ts')).figureEcho({ engine, quick: OPTS.quick, reps: OPTS.reps, log, figures, failures }));
     await guarded('workshop', async () => (heavyInQuick('workshop', 'the workshop figures (a room of sessions at once, ~40 s)') ? undefined : (await import('./workshop.ts')).figureWorkshop({ quick: OPTS.quick, log, figures, failures })));
   } finally {
     await cleanupAll();

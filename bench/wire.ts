@@ -52,17 +52,17 @@ export interface WireContext {
   failures: string[];
 }
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-function request<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<Ack<T>> {
+export function request<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<Ack<T>> {
   return (c as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<Ack<T>> } })
     .timeout(timeoutMs).emitWithAck(event, payload);
 }
 
-async function must<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<T> {
+export async function must<T>(c: Client, event: string, payload: unknown, timeoutMs: number): Promise<T> {
   const r = await request<T>(c, event, payload, timeoutMs);
   if (!r.ok) throw new Error(`${event}: ${r.error}`);
   return r.data;

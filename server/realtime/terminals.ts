@@ -43,11 +43,16 @@ interface Term {
   paused: boolean;
   dropped: number;
   timer?: NodeJS.Timeout;
+  /** When output last went to the page (performance.now()). */
+  lastFlush: number;
   exited: boolean;
 }
 
 const MiB = 1024 * 1024;
-/** Output is sent at the latest every flushMs, or as soon as this much is pending. */
+/**
+ * Output is sent at the latest every flushMs, or as soon as this much is pending — and at once when the
+ * terminal was quiet for flushMs (a keystroke's echo does not wait for the timer; `yes` still batches).
+ */
 const FLUSH_BYTES = 32 * 1024;
 let nextId = 1;
 
@@ -67,6 +72,7 @@ export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): 
   function flush(t: Term) {
     t.timer = undefined;
     if (t.pending.length === 0) return;
+    t.lastFlush = performance.now();
     const data = t.pending.join('');
     t.pending = [];
     t.unacked += t.pendingBytes;
@@ -88,7 +94,7 @@ export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): 
     t.pending.push(chunk);
     t.pendingBytes += bytes;
     if (t.pendingBytes >= FLUSH_BYTES) flush(t);
-    else t.timer ??= setTimeout(() => flush(t), flushMs);
+    else t.timer ??= setTimeout(() => flush(t), performance.now() - t.lastFlush >= flushMs ? 0 : flushMs);
   }
 
   function end(t: Term, why: string) {
@@ -106,7 +112,7 @@ export function createTerminals(emit: TermEmitter, opts: TerminalOptions = {}): 
         name: 'xterm-256color', cols, rows, cwd: '/',
         env: { ...cleanEnv(), TERM: 'xterm-256color', COLORTERM: 'truecolor' },
       });
-      const t: Term = { id: nextId++, node, proc, pending: [], pendingBytes: 0, unacked: 0, paused: false, dropped: 0, exited: false };
+      const t: Term = { id: nextId++, node, proc, pending: [], pendingBytes: 0, unacked: 0, paused: false, dropped: 0, exited: false, lastFlush: 0 };
       terms.set(t.id, t);
       opts.log?.(`terminal ${t.id} opened in ${node}: pid ${proc.pid}`);
       proc.onData((d) => onData(t, d));

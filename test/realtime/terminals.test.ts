@@ -111,3 +111,22 @@ describe('terminals', () => {
     expect(received - settled).toBeLessThan(32 * 1024);
   });
 });
+
+describe('terminal output timing', () => {
+  let slow: Harness;
+  beforeEach(async () => { slow = await startServer({ engine: createFakeEngine(), graceMs: 100, pollMs: 100, terminals: { flushMs: 5000 } }); });
+  afterEach(async () => { await slow.close(); });
+
+  it('a quiet terminal\'s keystroke echo goes out at once, not at the next flush tick', async () => {
+    // A 5 s tick: the typed characters must still come back long before it.
+    const c = await slow.client();
+    const t = await openTerm(c);
+    const out = output(c, t.id);
+    await waitFor(() => out.text.includes('#') || out.text.includes('$'), 10_000); // the prompt, then quiet
+    await new Promise((r) => setTimeout(r, 5100)); // past one tick since the prompt: the terminal is quiet
+    const t0 = Date.now();
+    c.emit('term:input', { id: t.id, data: ': typed-mark' });
+    await waitFor(() => out.text.includes('typed-mark'), 2000);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  }, 30_000);
+});
