@@ -33,16 +33,32 @@ export interface EchoContext {
 const ms = (x: number) => `${fmtNumber(x)} ms`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-/** Types `: M<n>x⏎` with `send` and resolves with the ms until `seen()` contains the mark. */
-async function echoOnce(n: number, send: (s: string) => void, seen: () => string): Promise<number> {
+/** A terminal's recent output, and whoever waits for something in it (woken by each chunk, no polling). */
+class Screen {
+  text = '';
+  private readonly waiters = new Set<() => void>();
+  add(chunk: string): void {
+    this.text = (this.text + chunk).slice(-4096);
+    for (const w of [...this.waiters]) w();
+  }
+  /** Resolves with performance.now() when the text includes `what`; rejects after `ms`. */
+  until(what: string, ms: number): Promise<number> {
+    if (this.text.includes(what)) return Promise.resolve(performance.now());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.waiters.delete(check); reject(new Error(`'${what}' did not come back within ${ms} ms`)); }, ms);
+      const check = () => { if (this.text.includes(what)) { this.waiters.delete(check); clearTimeout(timer); resolve(performance.now()); } };
+      this.waiters.add(check);
+    });
+  }
+}
+
+/** Types `: M<n>x⏎` with `send` and resolves with the ms until the mark comes back on `screen`. */
+async function echoOnce(n: number, send: (s: string) => void, screen: Screen): Promise<number> {
   const mark = `M${n}x`;
   const t0 = performance.now();
+  const back = screen.until(mark, 10_000);
   send(`: ${mark}\r`);
-  while (!seen().includes(mark)) {
-    if (performance.now() - t0 > 10_000) throw new Error(`no echo of ${mark} within 10 s`);
-    await new Promise((r) => setImmediate(r));
-  }
-  return performance.now() - t0;
+  return (await back) - t0;
 }
 
 export async function figureEcho(ctx: EchoContext): Promise<void> {
@@ -67,27 +83,24 @@ export async function figureEcho(ctx: EchoContext): Promise<void> {
     const applied = await must<{ ok: boolean }>(c, 'topology:apply', { topology: loaded.value }, 180_000);
     if (!applied.ok) throw new Error(`topology:apply of ${LAB} failed`);
     const term = await must<{ id: number }>(c, 'term:open', { node: NODE, cols: 80, rows: 24 }, 30_000);
-    let out = '';
+    const out = new Screen();
     c.on('term:data', (p) => {
       if (p.id !== term.id) return;
-      out = (out + p.data).slice(-4096);
+      out.add(p.data);
       c.emit('term:ack', { id: p.id, bytes: Buffer.byteLength(p.data) });
     });
     const argv = await ctx.engine.enterArgv(id, NODE);
     bare = pty.spawn(argv[0], argv.slice(1), { name: 'xterm-256color', cols: 80, rows: 24, cwd: '/', env: process.env as Record<string, string> });
-    let bareOut = '';
-    bare.onData((d) => { bareOut = (bareOut + d).slice(-4096); });
+    const bareOut = new Screen();
+    bare.onData((d) => bareOut.add(d));
     // Both prompts first (the shells are up), then the samples, alternating.
-    for (const [name, seen] of [['socket.io', () => out], ['bare pty', () => bareOut]] as const) {
-      const t0 = performance.now();
-      while (!seen().includes('#')) { if (performance.now() - t0 > 15_000) throw new Error(`no prompt from the ${name} shell`); await sleep(20); }
-    }
+    await Promise.all([out.until('#', 15_000), bareOut.until('#', 15_000)]);
     const b = bare;
     for (let i = 0; i < samples; i++) {
       const order = i % 2 === 0 ? ['mine', 'base'] : ['base', 'mine'];
       for (const who of order) {
-        if (who === 'mine') mine.push(await echoOnce(2 * i, (s) => c.emit('term:input', { id: term.id, data: s }), () => out));
-        else base.push(await echoOnce(2 * i + 1, (s) => b.write(s), () => bareOut));
+        if (who === 'mine') mine.push(await echoOnce(2 * i, (s) => c.emit('term:input', { id: term.id, data: s }), out));
+        else base.push(await echoOnce(2 * i + 1, (s) => b.write(s), bareOut));
         await sleep(20);
       }
     }
